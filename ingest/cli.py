@@ -1,0 +1,155 @@
+"""``sitepass`` command line: a thin layer over ``ingest``.
+
+Verbs (a public contract, operators' scripts use them): ``up``, ``down``, ``status``,
+``seed``, ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import subprocess
+import sys
+import time
+from datetime import date, datetime, time as dtime, timedelta
+from collections.abc import Sequence
+
+from ingest.config import ConfigError, sitepass_home
+
+log = logging.getLogger("sitepass")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}") from exc
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from ingest.stack.manager import status, up  # noqa: PLC0415
+
+    home = sitepass_home()
+    up(home, fast=args.fast)
+    st = status(home)
+    log.info("stack up in %s", home)
+    log.info("postgres: %s", st["postgres"]["dsn"])
+    log.info("s3: %s bucket %s", st["s3"]["endpoint_url"], st["s3"]["bucket"])
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    from ingest.stack.manager import down  # noqa: PLC0415
+
+    stopped = down(sitepass_home())
+    log.info("stopped: %s", ", ".join(stopped) if stopped else "nothing was running")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from ingest.stack.manager import status  # noqa: PLC0415
+
+    st = status(sitepass_home())
+    if args.json:
+        sys.stdout.write(json.dumps(st, indent=2) + "\n")
+    else:
+        state = "running" if st["running"] else "not running"
+        sys.stdout.write(f"sitepass stack in {st['home']}: {state}\n"
+                         f"  postgres  {st['postgres']['dsn']}\n"
+                         f"  s3        {st['s3']['endpoint_url']}  bucket {st['s3']['bucket']}\n")
+    return 0 if st["running"] else 3
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from ingest.config import Settings  # noqa: PLC0415
+    from ingest.seed.city import CitySpec, write_city  # noqa: PLC0415
+
+    settings = Settings.from_env()
+    spec = CitySpec.preset(args.size, start=args.start, days=args.days, seed=args.seed)
+    report = write_city(settings.s3, spec)
+    log.info("seeded %s", json.dumps(report, ensure_ascii=False))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ingest.config import Settings  # noqa: PLC0415
+    from ingest.stack.airflow_env import airflow_env  # noqa: PLC0415
+
+    if args.end < args.start:
+        raise ConfigError("--end is before --start")
+    settings = Settings.from_env()
+    env = airflow_env(settings.home, settings.airflow_dsn)
+    days = [args.start + timedelta(days=i) for i in range((args.end - args.start).days + 1)]
+    for n, day in enumerate(days, start=1):
+        # A daily run covers [day, day + 1) local time and runs once that interval ended.
+        logical = datetime.combine(day + timedelta(days=1), dtime(0, 0)).isoformat() + "+08:00"
+        t0 = time.monotonic()
+        log.info("[%d/%d] landing_daily for %s", n, len(days), day)
+        cmd = [sys.executable, "-m", "airflow", "dags", "test", "landing_daily", logical]
+        if args.city:
+            cmd += ["-c", json.dumps({"city": args.city})]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        log_path = settings.home / "logs" / f"landing_daily_{day}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_path.write_text(proc.stdout + proc.stderr)
+        failed = proc.returncode != 0 or "state=failed" in proc.stdout + proc.stderr
+        if failed:
+            log.error("landing_daily failed for %s; log: %s\n%s", day, log_path,
+                      (proc.stdout + proc.stderr)[-4000:])
+            return 1
+        log.info("[%d/%d] %s done in %.1fs", n, len(days), day, time.monotonic() - t0)
+    from ingest.report.summary import attendance_summary  # noqa: PLC0415
+
+    for line in attendance_summary(settings, args.start, args.end):
+        log.info("%s", line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sitepass", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="verb", required=True)
+
+    p = sub.add_parser("up", help="start the embedded Postgres + S3 (state in $SITEPASS_HOME)")
+    p.add_argument("--fast", action="store_true",
+                   help="throwaway cluster: fsync off (tests)")
+    p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser("down", help="stop what `up` started")
+    p.set_defaults(func=cmd_down)
+
+    p = sub.add_parser("status", help="DSNs, S3 endpoint, bucket and credentials of the stack")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("seed", help="write a deterministic synthetic city into the bucket")
+    p.add_argument("--size", default="tiny", choices=["tiny", "small", "medium", "large"])
+    p.add_argument("--start", type=_date, default=date(2026, 11, 2))
+    p.add_argument("--days", type=int, default=1)
+    p.add_argument("--seed", type=int, default=20261102)
+    p.set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("run", help="run the pipeline DAGs for every day of a range")
+    p.add_argument("--start", type=_date, required=True)
+    p.add_argument("--end", type=_date, required=True)
+    p.add_argument("--city", help="city code (first 4 digits of areaCode)")
+    p.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("great_expectations", "botocore", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        log.error("%s", exc)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

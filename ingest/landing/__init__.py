@@ -1,0 +1,1 @@
+"""Parsers and validators for every file kind of the landing-zone contract."""

@@ -1,0 +1,1 @@
+"""Great Expectations gate: suites built in code, checkpoints on staged batches."""

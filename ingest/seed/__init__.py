@@ -1,0 +1,1 @@
+"""Deterministic synthetic cities written in exactly the landing-zone formats."""

@@ -1,0 +1,1 @@
+"""dbt invocation against the configured warehouse."""

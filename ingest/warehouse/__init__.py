@@ -1,0 +1,1 @@
+"""Postgres side of loading: schemas, COPY, staging → gate → publish, row accounting."""

@@ -1,0 +1,59 @@
+"""Connections and the ``COPY`` encoder."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+
+
+@contextmanager
+def connect(dsn: str) -> Iterator[psycopg2.extensions.connection]:
+    """A connection that commits on success and rolls back on any error."""
+    conn = psycopg2.connect(dsn, application_name="sitepass")
+    try:
+        yield conn
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.close()
+
+
+def _text_value(value: Any) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, datetime | date):
+        text = value.isoformat()
+    elif isinstance(value, list | tuple):
+        text = "{" + ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+                              for v in value) + "}"
+    elif isinstance(value, bytes):
+        text = "\\x" + value.hex()
+    else:
+        text = str(value)
+    return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
+
+
+def copy_rows(cur: psycopg2.extensions.cursor, table: str, columns: Sequence[str],
+              rows: Iterable[Sequence[Any]]) -> int:
+    """``COPY table (columns) FROM STDIN`` in text format; return the number of rows."""
+    buf = io.StringIO()
+    count = 0
+    for row in rows:
+        buf.write("\t".join(_text_value(v) for v in row))
+        buf.write("\n")
+        count += 1
+    if count:
+        buf.seek(0)
+        cur.copy_expert(f"copy {table} ({', '.join(columns)}) from stdin", buf)
+    return count
