@@ -19,8 +19,10 @@ from typing import Any
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, dag, task
 
-RAW_PUNCHES = Asset("postgres://sitepass/raw/zkteco_punches")
-MART_ATTENDANCE = Asset("postgres://sitepass/marts/fct_attendance_daily")
+RAW_PUNCHES = Asset(name="raw.zkteco_punches",
+                    uri="postgres://warehouse:5432/sitepass/raw/zkteco_punches")
+MART_ATTENDANCE = Asset(name="marts.fct_attendance_daily",
+                        uri="postgres://warehouse:5432/sitepass/marts/fct_attendance_daily")
 LOCAL_TZ = "Asia/Shanghai"
 
 

@@ -1,0 +1,48 @@
+# sitepass: the two commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_START ?= 2026-11-02
+DEMO_END ?= 2026-11-02
+DEMO_SIZE ?= tiny
+
+.PHONY: help setup demo test up down status lint clean
+
+help:
+	@echo "make demo   - install, start the embedded stack, seed a city, run the pipeline, print the mart"
+	@echo "make test   - install, run the whole test suite on throwaway Postgres + S3"
+	@echo "make setup  - install only (system packages + locked Python environment)"
+	@echo "make down   - stop the embedded stack started by 'make demo'"
+
+setup: $(BIN)/sitepass
+	@bash infra/scripts/system-deps.sh
+
+$(BIN)/sitepass: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
+		$(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+demo: setup
+	$(BIN)/sitepass up
+	$(BIN)/sitepass seed --size $(DEMO_SIZE) --start $(DEMO_START) --days 1
+	$(BIN)/sitepass run --start $(DEMO_START) --end $(DEMO_END)
+	@$(BIN)/sitepass status
+
+test: setup
+	$(BIN)/python -m pytest
+
+up down status: setup
+	$(BIN)/sitepass $@
+
+lint: setup
+	$(BIN)/ruff check ingest dags plugins tests
+	$(BIN)/mypy ingest
+
+clean:
+	-$(BIN)/sitepass down
+	rm -rf .sitepass dbt/target dbt/logs

@@ -1,0 +1,1 @@
+"""Regulator-facing summaries and reports."""
