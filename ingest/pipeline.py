@@ -15,7 +15,8 @@ from typing import Any
 
 from ingest.config import Settings
 from ingest.landing.model import ParseResult
-from ingest.landing.zkteco import parse_attlog
+from ingest.landing.context import ParseContext
+from ingest.landing.zkteco import parse_zkteco
 from ingest.quality import gate as gx_gate
 from ingest.storage import get_bytes, list_objects
 from ingest.warehouse import loader
@@ -80,7 +81,7 @@ def discover_attlogs(settings: Settings, day: date, lookback_days: int = 7) -> l
 
 
 def _parse_zkteco(obj: loader.LandingObject) -> ParseResult:
-    return parse_attlog(obj.data)
+    return parse_zkteco(obj.data, ParseContext.from_key(obj.key))
 
 
 def stage_attlogs(settings: Settings, day: date, objects: list[dict[str, str]]) -> dict[str, Any]:

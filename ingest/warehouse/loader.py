@@ -29,7 +29,9 @@ class LandingObject:
     data: bytes
     partition_date: date | None
     etag: str | None = None
-    context: dict[str, object] = field(default_factory=dict)  # values the parser rows lack
+    # Values that come from the object key (project, device, partition): they win over
+    # whatever the rows say, so every row is filed under the object it came from.
+    context: dict[str, object] = field(default_factory=dict)
 
     @property
     def sha256(self) -> str:
@@ -91,7 +93,8 @@ def stage(
         result.check_accounting()
         rows = (
             [load_id, obj.key, sha, row["record_no"],
-             *(row[c] if c in row else obj.context.get(c) for c in dataset.column_names)]
+             *(obj.context[c] if c in obj.context else row.get(c)
+               for c in dataset.column_names)]
             for row in result.rows
         )
         staged = copy_rows(cur, f"staging.{dataset.name}", columns, rows)
