@@ -19,10 +19,13 @@ from typing import Any
 import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, dag, task
 
-RAW_PUNCHES = Asset(name="raw.zkteco_punches",
-                    uri="postgres://warehouse:5432/sitepass/raw/zkteco_punches")
-MART_ATTENDANCE = Asset(name="marts.fct_attendance_daily",
-                        uri="postgres://warehouse:5432/sitepass/marts/fct_attendance_daily")
+RAW_PUNCHES = Asset(
+    name="raw.zkteco_punches", uri="postgres://warehouse:5432/sitepass/raw/zkteco_punches"
+)
+MART_ATTENDANCE = Asset(
+    name="marts.fct_attendance_daily",
+    uri="postgres://warehouse:5432/sitepass/marts/fct_attendance_daily",
+)
 LOCAL_TZ = "Asia/Shanghai"
 
 
@@ -90,8 +93,11 @@ def landing_daily() -> None:
         from ingest.config import Settings
         from ingest.transform.dbt import run_dbt
 
-        outcome = run_dbt(Settings.from_env(), ["build", "--select", "+fct_attendance_daily"],
-                          as_of=_local_day(data_interval_end))
+        outcome = run_dbt(
+            Settings.from_env(),
+            ["build", "--select", "+fct_attendance_daily"],
+            as_of=_local_day(data_interval_end),
+        )
         return len(outcome.results)
 
     batch = stage(discover())

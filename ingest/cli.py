@@ -12,10 +12,12 @@ import logging
 import subprocess
 import sys
 import time
-from datetime import date, datetime, time as dtime, timedelta
 from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 
 from ingest.config import ConfigError, sitepass_home
+from ingest.stack.proc import StackError
 
 log = logging.getLogger("sitepass")
 
@@ -28,19 +30,25 @@ def _date(text: str) -> date:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from ingest.stack.manager import status, up  # noqa: PLC0415
+    from ingest.stack.manager import status, up
 
     home = sitepass_home()
     up(home, fast=args.fast)
     st = status(home)
     log.info("stack up in %s", home)
-    log.info("postgres: %s", st["postgres"]["dsn"])
+    pg = st["postgres"]
+    log.info(
+        "postgres: postgresql://%s:***@%s:%s/sitepass (password: `sitepass status --json`)",
+        pg["user"],
+        pg["host"],
+        pg["port"],
+    )
     log.info("s3: %s bucket %s", st["s3"]["endpoint_url"], st["s3"]["bucket"])
     return 0
 
 
 def cmd_down(args: argparse.Namespace) -> int:
-    from ingest.stack.manager import down  # noqa: PLC0415
+    from ingest.stack.manager import down
 
     stopped = down(sitepass_home())
     log.info("stopped: %s", ", ".join(stopped) if stopped else "nothing was running")
@@ -48,22 +56,24 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from ingest.stack.manager import status  # noqa: PLC0415
+    from ingest.stack.manager import status
 
     st = status(sitepass_home())
     if args.json:
         sys.stdout.write(json.dumps(st, indent=2) + "\n")
     else:
         state = "running" if st["running"] else "not running"
-        sys.stdout.write(f"sitepass stack in {st['home']}: {state}\n"
-                         f"  postgres  {st['postgres']['dsn']}\n"
-                         f"  s3        {st['s3']['endpoint_url']}  bucket {st['s3']['bucket']}\n")
+        sys.stdout.write(
+            f"sitepass stack in {st['home']}: {state}\n"
+            f"  postgres  {st['postgres']['dsn']}\n"
+            f"  s3        {st['s3']['endpoint_url']}  bucket {st['s3']['bucket']}\n"
+        )
     return 0 if st["running"] else 3
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
-    from ingest.config import Settings  # noqa: PLC0415
-    from ingest.seed.city import CitySpec, write_city  # noqa: PLC0415
+    from ingest.config import Settings
+    from ingest.seed.city import CitySpec, write_city
 
     settings = Settings.from_env()
     spec = CitySpec.preset(args.size, start=args.start, days=args.days, seed=args.seed)
@@ -73,8 +83,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from ingest.config import Settings  # noqa: PLC0415
-    from ingest.stack.airflow_env import airflow_env  # noqa: PLC0415
+    from ingest.config import Settings
+    from ingest.stack.airflow_env import airflow_env
 
     if args.end < args.start:
         raise ConfigError("--end is before --start")
@@ -95,11 +105,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         log_path.write_text(proc.stdout + proc.stderr)
         failed = proc.returncode != 0 or "state=failed" in proc.stdout + proc.stderr
         if failed:
-            log.error("landing_daily failed for %s; log: %s\n%s", day, log_path,
-                      (proc.stdout + proc.stderr)[-4000:])
+            log.error(
+                "landing_daily failed for %s; log: %s\n%s",
+                day,
+                log_path,
+                (proc.stdout + proc.stderr)[-4000:],
+            )
             return 1
         log.info("[%d/%d] %s done in %.1fs", n, len(days), day, time.monotonic() - t0)
-    from ingest.report.summary import attendance_summary  # noqa: PLC0415
+    from ingest.report.summary import attendance_summary
 
     for line in attendance_summary(settings, args.start, args.end):
         log.info("%s", line)
@@ -112,8 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="verb", required=True)
 
     p = sub.add_parser("up", help="start the embedded Postgres + S3 (state in $SITEPASS_HOME)")
-    p.add_argument("--fast", action="store_true",
-                   help="throwaway cluster: fsync off (tests)")
+    p.add_argument("--fast", action="store_true", help="throwaway cluster: fsync off (tests)")
     p.set_defaults(func=cmd_up)
 
     p = sub.add_parser("down", help="stop what `up` started")
@@ -140,13 +153,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     for noisy in ("great_expectations", "botocore", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.func(args))
-    except ConfigError as exc:
+    except (ConfigError, StackError) as exc:
         log.error("%s", exc)
         return 2
 

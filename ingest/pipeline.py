@@ -14,8 +14,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from ingest.config import Settings
-from ingest.landing.model import ParseResult
 from ingest.landing.context import ParseContext
+from ingest.landing.model import ParseResult
 from ingest.landing.zkteco import parse_zkteco
 from ingest.quality import gate as gx_gate
 from ingest.storage import get_bytes, list_objects
@@ -42,7 +42,11 @@ class Discovered:
     partition_date: date
 
     def as_dict(self) -> dict[str, str]:
-        return {"key": self.key, "etag": self.etag, "partition_date": self.partition_date.isoformat()}
+        return {
+            "key": self.key,
+            "etag": self.etag,
+            "partition_date": self.partition_date.isoformat(),
+        }
 
 
 def prepare_warehouse(settings: Settings) -> None:
@@ -92,12 +96,19 @@ def stage_attlogs(settings: Settings, day: date, objects: list[dict[str, str]]) 
         m = ATTLOG_KEY.match(o["key"])
         if m is None:
             raise DataError(f"not an attlog key: {o['key']}")
-        landing.append(loader.LandingObject(
-            key=o["key"], data=get_bytes(settings.s3, o["key"]),
-            partition_date=date.fromisoformat(o["partition_date"]), etag=o["etag"],
-            context={"project_code": m["project"], "device_sn": m["device"],
-                     "partition_date": date.fromisoformat(m["dt"])},
-        ))
+        landing.append(
+            loader.LandingObject(
+                key=o["key"],
+                data=get_bytes(settings.s3, o["key"]),
+                partition_date=date.fromisoformat(o["partition_date"]),
+                etag=o["etag"],
+                context={
+                    "project_code": m["project"],
+                    "device_sn": m["device"],
+                    "partition_date": date.fromisoformat(m["dt"]),
+                },
+            )
+        )
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         ensure_schema(cur)
         summary = loader.stage(cur, dataset, load_id, landing, _parse_zkteco)

@@ -26,11 +26,23 @@ def stack() -> Iterator[dict[str, Any]]:
 
     home = Path(tempfile.mkdtemp(prefix="sitepass-test-"))
     os.chmod(home, 0o755)  # the postgres OS user must reach the cluster when we are root
-    saved = {k: os.environ.get(k) for k in
-             ("SITEPASS_HOME", "SITEPASS_PG_PORT", "SITEPASS_S3_PORT", "SITEPASS_PG_DSN",
-              "SITEPASS_S3_ENDPOINT")}
-    os.environ.update({"SITEPASS_HOME": str(home), "SITEPASS_PG_PORT": str(free_port()),
-                       "SITEPASS_S3_PORT": str(free_port())})
+    saved = {
+        k: os.environ.get(k)
+        for k in (
+            "SITEPASS_HOME",
+            "SITEPASS_PG_PORT",
+            "SITEPASS_S3_PORT",
+            "SITEPASS_PG_DSN",
+            "SITEPASS_S3_ENDPOINT",
+        )
+    }
+    os.environ.update(
+        {
+            "SITEPASS_HOME": str(home),
+            "SITEPASS_PG_PORT": str(free_port()),
+            "SITEPASS_S3_PORT": str(free_port()),
+        }
+    )
     os.environ.pop("SITEPASS_PG_DSN", None)
     os.environ.pop("SITEPASS_S3_ENDPOINT", None)
     try:
@@ -64,8 +76,9 @@ def clean(settings: Any) -> Any:
     for obj in mc.list_objects(settings.s3.bucket, recursive=True):
         mc.remove_object(settings.s3.bucket, obj.object_name)
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        cur.execute("drop schema if exists raw, staging, ops, stg, int, marts, ref, analytics "
-                    "cascade")
+        cur.execute(
+            "drop schema if exists raw, staging, ops, stg, int, marts, ref, analytics cascade"
+        )
     return settings
 
 

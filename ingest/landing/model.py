@@ -85,9 +85,9 @@ class ParseResult:
             )
         }
         names = sorted(
-            set(self.children) | set(self.children_read) | {
-                r.entity for r in self.rejects if r.entity is not None
-            }
+            set(self.children)
+            | set(self.children_read)
+            | {r.entity for r in self.rejects if r.entity is not None}
         )
         for name in names:
             out[name] = Counts(

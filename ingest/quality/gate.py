@@ -50,14 +50,24 @@ class GateResult:
     row_count: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"dataset": self.dataset, "load_id": self.load_id, "suite": self.suite,
-                "success": self.success, "evaluated": self.evaluated,
-                "failed": len(self.failures), "row_count": self.row_count,
-                "failures": self.failures}
+        return {
+            "dataset": self.dataset,
+            "load_id": self.load_id,
+            "suite": self.suite,
+            "success": self.success,
+            "evaluated": self.evaluated,
+            "failed": len(self.failures),
+            "row_count": self.row_count,
+            "failures": self.failures,
+        }
 
 
 def _quiet_gx() -> None:
-    for name in ("great_expectations", "great_expectations.core", "great_expectations._docs_decorators"):
+    for name in (
+        "great_expectations",
+        "great_expectations.core",
+        "great_expectations._docs_decorators",
+    ):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
@@ -67,16 +77,16 @@ def _sqlalchemy_url(dsn: str) -> str:
 
 def get_context(project_dir: Path = GX_PROJECT_DIR) -> Any:
     _quiet_gx()
-    import great_expectations as gx  # noqa: PLC0415 - heavy import, only when gating
+    import great_expectations as gx
 
     return gx.get_context(mode="file", project_root_dir=str(project_dir))
 
 
 def register(context: Any, dataset: str) -> Any:
     """Create or update the datasource, asset, batch definition, suite and checkpoint."""
-    import great_expectations as gx  # noqa: PLC0415
-    import great_expectations.expectations as gxe  # noqa: PLC0415
-    from great_expectations.core.partitioners import PartitionerColumnValue  # noqa: PLC0415
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.core.partitioners import PartitionerColumnValue
 
     try:  # keep the datasource (and its assets' ids) stable across runs
         ds = context.data_sources.get(DATASOURCE)
@@ -92,7 +102,8 @@ def register(context: Any, dataset: str) -> Any:
         batch_def = asset.get_batch_definition("by_load_id")
     except KeyError:
         batch_def = asset.add_batch_definition(
-            "by_load_id", partitioner=PartitionerColumnValue(column_name="load_id"),
+            "by_load_id",
+            partitioner=PartitionerColumnValue(column_name="load_id"),
             validate_partitioner=False,
         )
     suite = gx.ExpectationSuite(name=f"{dataset}_suite")
@@ -104,8 +115,11 @@ def register(context: Any, dataset: str) -> Any:
         gx.ValidationDefinition(name=f"{dataset}_by_load_id", data=batch_def, suite=suite)
     )
     return context.checkpoints.add_or_update(
-        gx.Checkpoint(name=f"{dataset}_gate", validation_definitions=[vd],
-                      result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5})
+        gx.Checkpoint(
+            name=f"{dataset}_gate",
+            validation_definitions=[vd],
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5},
+        )
     )
 
 
@@ -114,7 +128,7 @@ def run_gate(warehouse_dsn: str, dataset: str, load_id: str) -> GateResult:
     os.environ[PG_URL_VAR] = _sqlalchemy_url(warehouse_dsn)
     context = get_context()
     checkpoint = register(context, dataset)
-    from great_expectations.exceptions.exceptions import NoAvailableBatchesError  # noqa: PLC0415
+    from great_expectations.exceptions.exceptions import NoAvailableBatchesError
 
     try:
         run = checkpoint.run(batch_parameters={"load_id": load_id})
@@ -135,19 +149,22 @@ def run_gate(warehouse_dsn: str, dataset: str, load_id: str) -> GateResult:
             if r.success:
                 continue
             cfg = r.expectation_config
-            failures.append({
-                "expectation": cfg.type,
-                "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
-                "severity": str(getattr(cfg, "severity", CRITICAL) or CRITICAL).lower()
-                .removeprefix("failureseverity."),
-                "unexpected_count": res.get("unexpected_count"),
-                "element_count": res.get("element_count"),
-                "sample": json.loads(json.dumps(res.get("partial_unexpected_list", [])[:5],
-                                                default=str)),
-            })
+            failures.append(
+                {
+                    "expectation": cfg.type,
+                    "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
+                    "severity": str(getattr(cfg, "severity", CRITICAL) or CRITICAL)
+                    .lower()
+                    .removeprefix("failureseverity."),
+                    "unexpected_count": res.get("unexpected_count"),
+                    "element_count": res.get("element_count"),
+                    "sample": json.loads(
+                        json.dumps(res.get("partial_unexpected_list", [])[:5], default=str)
+                    ),
+                }
+            )
     success = not any(f["severity"] == CRITICAL for f in failures)
-    return GateResult(dataset, load_id, f"{dataset}_suite", success, evaluated, failures,
-                      row_count)
+    return GateResult(dataset, load_id, f"{dataset}_suite", success, evaluated, failures, row_count)
 
 
 def record(cur: Any, result: GateResult) -> None:
@@ -159,6 +176,14 @@ def record(cur: Any, result: GateResult) -> None:
                evaluated = excluded.evaluated, failed = excluded.failed,
                row_count = excluded.row_count, failures = excluded.failures,
                run_at = clock_timestamp()""",
-        (result.load_id, result.dataset, result.suite, result.success, result.evaluated,
-         len(result.failures), result.row_count, json.dumps(result.failures, default=str)),
+        (
+            result.load_id,
+            result.dataset,
+            result.suite,
+            result.success,
+            result.evaluated,
+            len(result.failures),
+            result.row_count,
+            json.dumps(result.failures, default=str),
+        ),
     )

@@ -29,12 +29,18 @@ def attendance_summary(settings: Settings, start: date, end: date) -> list[str]:
                from ops.load_audit group by status order by status"""
         )
         audit = cur.fetchall()
-    lines = ["marts.fct_attendance_daily:",
-             "  work_date   projects  worker-days  avg_hours  full_days"]
+    lines = [
+        "marts.fct_attendance_daily:",
+        "  work_date   projects  worker-days  avg_hours  full_days",
+    ]
     lines += [f"  {d}  {p:8d}  {n:11d}  {h!s:>9}  {f:9d}" for d, p, n, h, f in days]
     if not days:
         lines.append("  (no rows in the range)")
-    lines.append("ops.load_audit (files by status): read = loaded + quarantined + duplicates + ignored")
-    lines += [f"  {s:<11} files={c} read={r} loaded={lo} quarantined={q} duplicates={du} ignored={ig}"
-              for s, c, r, lo, q, du, ig in audit]
+    lines.append(
+        "ops.load_audit (files by status): read = loaded + quarantined + duplicates + ignored"
+    )
+    lines += [
+        f"  {s:<11} files={c} read={r} loaded={lo} quarantined={q} duplicates={du} ignored={ig}"
+        for s, c, r, lo, q, du, ig in audit
+    ]
     return lines

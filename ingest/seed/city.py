@@ -72,58 +72,97 @@ def _project(rng: random.Random, idx: int, spec: CitySpec) -> Project:
     team = 100000 + idx * 10
     for w in range(spec.workers_per_project):
         birth = date(1965, 1, 1) + timedelta(days=rng.randrange(0, 365 * 35))
-        project.workers.append(Worker(
-            employee_no=f"{w + 1:06d}",
-            name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
-            id_number=make_id_number(rng.choice(NATIVE_AREAS), birth, idx * 1000 + w,
-                                     male=rng.random() < 0.85),
-            work_type=WORK_TYPES[w % len(WORK_TYPES)],
-            corp_code=project.contractor,
-            team_sys_no=team,
-            daily_wage=float(rng.choice((300, 320, 350, 380, 420))),
-        ))
+        project.workers.append(
+            Worker(
+                employee_no=f"{w + 1:06d}",
+                name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                id_number=make_id_number(
+                    rng.choice(NATIVE_AREAS), birth, idx * 1000 + w, male=rng.random() < 0.85
+                ),
+                work_type=WORK_TYPES[w % len(WORK_TYPES)],
+                corp_code=project.contractor,
+                team_sys_no=team,
+                daily_wage=float(rng.choice((300, 320, 350, 380, 420))),
+            )
+        )
     return project
 
 
 def _registry(projects: list[Project], spec: CitySpec) -> list[dict[str, Any]]:
     out = []
     for p in projects:
-        out.append({
-            "projectCode": p.code, "name": f"{p.area}片区第{p.code[-4:]}号工程",
-            "category": "01", "areaCode": p.area, "prjStatus": "003",
-            "startDate": (spec.start - timedelta(days=400)).isoformat(),
-            "completeDate": (spec.start + timedelta(days=400)).isoformat(),
-            "invest": 12000.5, "address": f"深圳市{p.area}", "lng": 113.93, "lat": 22.53,
-            "contractorCorpCode": p.contractor, "contractorCorpName": f"总包{p.code[-4:]}公司",
-            "buildCorpCode": p.contractor, "buildCorpName": f"建设{p.code[-4:]}单位",
-            "wageAccount": {"bankCode": "105", "accountNumber": f"4425{p.code[-8:]}00000001"},
-            "payDay": 15, "shift": {"start": "07:30", "end": "17:30"},
-            "subContractors": [],
-            "teams": [{"teamSysNo": p.workers[0].team_sys_no, "corpCode": p.contractor,
-                       "teamName": "综合一班", "leaderIdCardNumber": p.workers[0].id_number,
-                       "entryTime": (spec.start - timedelta(days=300)).isoformat(),
-                       "exitTime": None}],
-            "devices": [{"deviceSN": p.device_sn, "vendor": "zkteco", "channel": "东门1号闸",
-                         "role": "both"}],
-        })
+        out.append(
+            {
+                "projectCode": p.code,
+                "name": f"{p.area}片区第{p.code[-4:]}号工程",
+                "category": "01",
+                "areaCode": p.area,
+                "prjStatus": "003",
+                "startDate": (spec.start - timedelta(days=400)).isoformat(),
+                "completeDate": (spec.start + timedelta(days=400)).isoformat(),
+                "invest": 12000.5,
+                "address": f"深圳市{p.area}",
+                "lng": 113.93,
+                "lat": 22.53,
+                "contractorCorpCode": p.contractor,
+                "contractorCorpName": f"总包{p.code[-4:]}公司",
+                "buildCorpCode": p.contractor,
+                "buildCorpName": f"建设{p.code[-4:]}单位",
+                "wageAccount": {"bankCode": "105", "accountNumber": f"4425{p.code[-8:]}00000001"},
+                "payDay": 15,
+                "shift": {"start": "07:30", "end": "17:30"},
+                "subContractors": [],
+                "teams": [
+                    {
+                        "teamSysNo": p.workers[0].team_sys_no,
+                        "corpCode": p.contractor,
+                        "teamName": "综合一班",
+                        "leaderIdCardNumber": p.workers[0].id_number,
+                        "entryTime": (spec.start - timedelta(days=300)).isoformat(),
+                        "exitTime": None,
+                    }
+                ],
+                "devices": [
+                    {
+                        "deviceSN": p.device_sn,
+                        "vendor": "zkteco",
+                        "channel": "东门1号闸",
+                        "role": "both",
+                    }
+                ],
+            }
+        )
     return out
 
 
 def _roster_line(p: Project, w: Worker, spec: CitySpec) -> dict[str, Any]:
     entry = (spec.start - timedelta(days=90)).isoformat()
     return {
-        "employeeNo": w.employee_no, "workerName": w.name, "idCardType": "01",
-        "idCardNumber": w.id_number, "cellPhone": f"138{w.id_number[-8:].replace('X', '0')}",
-        "nation": "汉", "corpCode": w.corp_code, "teamSysNo": w.team_sys_no,
-        "workType": w.work_type, "workRole": "10" if w.work_type == "900" else "20",
-        "isTeamLeader": w.employee_no == "000001", "entryDate": entry, "exitDate": None,
-        "contract": {"contractPeriodType": "0", "startDate": entry,
-                     "endDate": (spec.start + timedelta(days=275)).isoformat(),
-                     "dailyWage": w.daily_wage},
+        "employeeNo": w.employee_no,
+        "workerName": w.name,
+        "idCardType": "01",
+        "idCardNumber": w.id_number,
+        "cellPhone": f"138{w.id_number[-8:].replace('X', '0')}",
+        "nation": "汉",
+        "corpCode": w.corp_code,
+        "teamSysNo": w.team_sys_no,
+        "workType": w.work_type,
+        "workRole": "10" if w.work_type == "900" else "20",
+        "isTeamLeader": w.employee_no == "000001",
+        "entryDate": entry,
+        "exitDate": None,
+        "contract": {
+            "contractPeriodType": "0",
+            "startDate": entry,
+            "endDate": (spec.start + timedelta(days=275)).isoformat(),
+            "dailyWage": w.daily_wage,
+        },
         "payRollBankCardNumber": f"62170000{w.id_number[-11:].replace('X', '0')}",
         "payRollBankCode": "105",
-        "certifications": [], "trainings": [
-            {"trainingType": "003002", "date": entry, "hours": 24, "score": 86, "passed": True}],
+        "certifications": [],
+        "trainings": [
+            {"trainingType": "003002", "date": entry, "hours": 24, "score": 86, "passed": True}
+        ],
         "enrolmentPhoto": f"photos/enrolment/{p.code}/{w.employee_no}.jpg",
     }
 
@@ -149,24 +188,32 @@ def write_city(s3: S3Settings, spec: CitySpec) -> dict[str, Any]:
     rng = random.Random(spec.seed)
     ensure_bucket(s3)
     projects = [_project(rng, i, spec) for i in range(spec.projects)]
-    put_bytes(s3, f"registry/dt={spec.start}/projects.json",
-              json.dumps(_registry(projects, spec), ensure_ascii=False, indent=1).encode())
+    put_bytes(
+        s3,
+        f"registry/dt={spec.start}/projects.json",
+        json.dumps(_registry(projects, spec), ensure_ascii=False, indent=1).encode(),
+    )
     objects = 1
     expected: dict[str, dict[str, list[str]]] = {}
     for p in projects:
-        roster = "".join(json.dumps(_roster_line(p, w, spec), ensure_ascii=False) + "\n"
-                         for w in p.workers)
+        roster = "".join(
+            json.dumps(_roster_line(p, w, spec), ensure_ascii=False) + "\n" for w in p.workers
+        )
         put_bytes(s3, f"roster/{p.code}/dt={spec.start}/workers.jsonl", roster.encode())
         objects += 1
         for d in range(spec.days):
             day = spec.start + timedelta(days=d)
             text, present = _attlog(rng, p, day, spec)
             if text:
-                put_bytes(s3, f"punches/{p.code}/{p.device_sn}/dt={day}/attlog.dat",
-                          text.encode())
+                put_bytes(s3, f"punches/{p.code}/{p.device_sn}/dt={day}/attlog.dat", text.encode())
                 objects += 1
             expected.setdefault(day.isoformat(), {})[p.code] = present
-    report = {"projects": [p.code for p in projects], "objects": objects,
-              "present": expected, "start": spec.start.isoformat(), "days": spec.days}
+    report = {
+        "projects": [p.code for p in projects],
+        "objects": objects,
+        "present": expected,
+        "start": spec.start.isoformat(),
+        "days": spec.days,
+    }
     log.info("seeded %d projects, %d objects", len(projects), objects)
     return report

@@ -46,14 +46,19 @@ def up(home: Path, *, fast: bool = False, migrate_airflow: bool = True) -> dict[
     """Start (or resume) the embedded stack in ``home``; return its state."""
     home.mkdir(parents=True, exist_ok=True)
     state = load_state(home)
-    pg_port = _int_env("SITEPASS_PG_PORT", int(state.get("postgres", {}).get("port", DEFAULT_PG_PORT)))
+    pg_port = _int_env(
+        "SITEPASS_PG_PORT", int(state.get("postgres", {}).get("port", DEFAULT_PG_PORT))
+    )
     s3_port = _int_env("SITEPASS_S3_PORT", int(state.get("s3", {}).get("port", DEFAULT_S3_PORT)))
     state.setdefault("pii_secret", secrets.token_hex(32))
 
     # PostgreSQL
     if "postgres" not in state:
-        state["postgres"] = {"root": str(cluster_root(home)), "password": new_password(),
-                             "bindir": str(find_bindir())}
+        state["postgres"] = {
+            "root": str(cluster_root(home)),
+            "password": new_password(),
+            "bindir": str(find_bindir()),
+        }
     state["postgres"]["port"] = pg_port
     _write_state(home, state)  # the password must survive a failure below
     cluster = _cluster(state)
@@ -67,17 +72,25 @@ def up(home: Path, *, fast: bool = False, migrate_airflow: bool = True) -> dict[
         log.info("starting PostgreSQL on 127.0.0.1:%s", pg_port)
         pid = cluster.start()
     cluster.create_databases()
-    state["postgres"].update({
-        "pid": pid,
-        "dsn": cluster.dsn(),
-        "airflow_dsn": cluster.sqlalchemy_url("airflow"),
-        "warehouse_url": cluster.sqlalchemy_url("sitepass"),
-    })
+    state["postgres"].update(
+        {
+            "pid": pid,
+            "dsn": cluster.dsn(),
+            "airflow_dsn": cluster.sqlalchemy_url("airflow"),
+            "warehouse_url": cluster.sqlalchemy_url("sitepass"),
+        }
+    )
     _write_state(home, state)
 
     # S3 (moto)
-    s3 = state.setdefault("s3", {"access_key": "sitepass", "secret_key": secrets.token_hex(16),
-                                 "bucket": os.environ.get("SITEPASS_S3_BUCKET", DEFAULT_BUCKET)})
+    s3 = state.setdefault(
+        "s3",
+        {
+            "access_key": "sitepass",
+            "secret_key": secrets.token_hex(16),
+            "bucket": os.environ.get("SITEPASS_S3_BUCKET", DEFAULT_BUCKET),
+        },
+    )
     s3["port"] = s3_port
     s3["endpoint"] = f"127.0.0.1:{s3_port}"
     if not (s3.get("pid") and pid_alive(int(s3["pid"])) and port_in_use(s3_port)):
@@ -86,17 +99,24 @@ def up(home: Path, *, fast: bool = False, migrate_airflow: bool = True) -> dict[
         log.info("starting S3 endpoint on 127.0.0.1:%s", s3_port)
         s3["pid"] = start_moto(s3_port, home / "logs" / "s3.log")
     _write_state(home, state)
-    from ingest.storage import ensure_bucket  # noqa: PLC0415
+    from ingest.storage import ensure_bucket
 
     ensure_bucket(S3Settings(s3["endpoint"], s3["access_key"], s3["secret_key"], s3["bucket"]))
 
     if migrate_airflow and not state.get("airflow_migrated"):
         log.info("migrating Airflow metadata database")
         env = airflow_env(home, state["postgres"]["airflow_dsn"])
-        proc = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env,
-                              capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "airflow", "db", "migrate"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if proc.returncode != 0:
-            raise StackError(f"airflow db migrate failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}")
+            raise StackError(
+                f"airflow db migrate failed:\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
+            )
         state["airflow_migrated"] = True
         _write_state(home, state)
     return state
@@ -129,7 +149,9 @@ def status(home: Path) -> dict[str, Any]:
     state = load_state(home)
     pg = state.get("postgres", {})
     s3 = state.get("s3", {})
-    pg_running = bool(pg) and _cluster(state).postmaster_pid() is not None and port_in_use(int(pg["port"]))
+    pg_running = (
+        bool(pg) and _cluster(state).postmaster_pid() is not None and port_in_use(int(pg["port"]))
+    )
     s3_running = bool(s3.get("pid")) and pid_alive(int(s3["pid"])) and port_in_use(int(s3["port"]))
     return {
         "home": str(home),

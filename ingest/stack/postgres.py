@@ -37,8 +37,11 @@ def find_bindir() -> Path:
     )
     pg_config = shutil.which("pg_config")
     if pg_config:
-        candidates.append(subprocess.run([pg_config, "--bindir"], capture_output=True,
-                                         text=True, check=False).stdout.strip())
+        candidates.append(
+            subprocess.run(
+                [pg_config, "--bindir"], capture_output=True, text=True, check=False
+            ).stdout.strip()
+        )
     for cand in candidates:
         if cand and (Path(cand) / "initdb").exists() and (Path(cand) / "pg_ctl").exists():
             return Path(cand)
@@ -68,12 +71,16 @@ class PgCluster:
         return self.root / "server.log"
 
     def dsn(self, database: str = WAREHOUSE_DB) -> str:
-        return (f"postgresql://{SUPERUSER}:{quote(self.password, safe='')}"
-                f"@127.0.0.1:{self.port}/{database}")
+        return (
+            f"postgresql://{SUPERUSER}:{quote(self.password, safe='')}"
+            f"@127.0.0.1:{self.port}/{database}"
+        )
 
     def sqlalchemy_url(self, database: str) -> str:
-        return (f"postgresql+psycopg2://{SUPERUSER}:{quote(self.password, safe='')}"
-                f"@127.0.0.1:{self.port}/{database}")
+        return (
+            f"postgresql+psycopg2://{SUPERUSER}:{quote(self.password, safe='')}"
+            f"@127.0.0.1:{self.port}/{database}"
+        )
 
     def _pg(self, tool: str) -> str:
         return str(self.bindir / tool)
@@ -93,11 +100,24 @@ class PgCluster:
             shutil.chown(self.socket_dir, "postgres", "postgres")
             shutil.chown(pwfile, "postgres", "postgres")
         try:
-            run(as_postgres([
-                self._pg("initdb"), "-D", str(self.data_dir), "-U", SUPERUSER,
-                "--pwfile", str(pwfile), "--auth-local=trust", "--auth-host=scram-sha-256",
-                "-E", "UTF8", "--locale=C.UTF-8",
-            ]))
+            run(
+                as_postgres(
+                    [
+                        self._pg("initdb"),
+                        "-D",
+                        str(self.data_dir),
+                        "-U",
+                        SUPERUSER,
+                        "--pwfile",
+                        str(pwfile),
+                        "--auth-local=trust",
+                        "--auth-host=scram-sha-256",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                    ]
+                )
+            )
         finally:
             pwfile.unlink(missing_ok=True)
         settings = [
@@ -122,8 +142,21 @@ class PgCluster:
         if is_root():
             self.log_file.touch()
             shutil.chown(self.log_file, "postgres", "postgres")
-        run(as_postgres([self._pg("pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_file),
-                         "-w", "-t", "60", "start"]))
+        run(
+            as_postgres(
+                [
+                    self._pg("pg_ctl"),
+                    "-D",
+                    str(self.data_dir),
+                    "-l",
+                    str(self.log_file),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            )
+        )
         return self.postmaster_pid() or 0
 
     def postmaster_pid(self) -> int | None:
@@ -136,11 +169,10 @@ class PgCluster:
     def stop(self) -> None:
         if self.postmaster_pid() is None:
             return
-        run(as_postgres([self._pg("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w",
-                         "stop"]))
+        run(as_postgres([self._pg("pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]))
 
     def create_databases(self) -> None:
-        import psycopg2  # noqa: PLC0415 - heavy-ish import only when the stack starts
+        import psycopg2
 
         conn = psycopg2.connect(self.dsn("postgres"))
         try:
@@ -163,7 +195,7 @@ def cluster_root(home: Path) -> Path:
     probe = subprocess.run(as_postgres(["test", "-x", str(home)]), check=False)
     if probe.returncode == 0:
         return preferred
-    digest = hashlib.sha1(str(home).encode()).hexdigest()[:12]
+    digest = hashlib.sha1(str(home).encode(), usedforsecurity=False).hexdigest()[:12]
     fallback = Path("/var/lib/postgresql/sitepass") / digest
     log.info("postgres cannot reach %s; the cluster lives in %s", home, fallback)
     fallback.parent.mkdir(parents=True, exist_ok=True)

@@ -57,7 +57,7 @@ def _environ(extra: dict[str, str]) -> Iterator[None]:
 
 def run_dbt(settings: Settings, args: Sequence[str], *, as_of: date | None = None) -> DbtOutcome:
     """``dbt <args>`` on the project, with ``as_of`` passed as a var; raise on failure."""
-    from dbt.cli.main import dbtRunner  # noqa: PLC0415 - heavy import only when running dbt
+    from dbt.cli.main import dbtRunner
 
     project = str(settings.dbt_project_dir)
     cli = [*args, "--project-dir", project, "--profiles-dir", project]
@@ -67,8 +67,13 @@ def run_dbt(settings: Settings, args: Sequence[str], *, as_of: date | None = Non
         res = dbtRunner().invoke(cli)
     results: list[dict[str, str]] = []
     for r in getattr(res.result, "results", None) or []:
-        results.append({"node": getattr(r.node, "unique_id", "?"), "status": str(r.status),
-                        "message": str(r.message or "")})
+        results.append(
+            {
+                "node": getattr(r.node, "unique_id", "?"),
+                "status": str(r.status),
+                "message": str(r.message or ""),
+            }
+        )
     failed = [r for r in results if r["status"] in {"error", "fail", "runtime error"}]
     if not res.success or res.exception is not None:
         detail = "; ".join(f"{r['node']}: {r['status']} {r['message']}" for r in failed[:10])

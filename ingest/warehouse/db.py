@@ -34,18 +34,24 @@ def _text_value(value: Any) -> str:
     if isinstance(value, datetime | date):
         text = value.isoformat()
     elif isinstance(value, list | tuple):
-        text = "{" + ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
-                              for v in value) + "}"
+        text = (
+            "{"
+            + ",".join('"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in value)
+            + "}"
+        )
     elif isinstance(value, bytes):
         text = "\\x" + value.hex()
     else:
         text = str(value)
-    return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-            .replace("\r", "\\r"))
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def copy_rows(cur: psycopg2.extensions.cursor, table: str, columns: Sequence[str],
-              rows: Iterable[Sequence[Any]]) -> int:
+def copy_rows(
+    cur: psycopg2.extensions.cursor,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> int:
     """``COPY table (columns) FROM STDIN`` in text format; return the number of rows."""
     buf = io.StringIO()
     count = 0

@@ -52,15 +52,18 @@ class BatchSummary:
     rows_loaded: int = 0
 
     def as_dict(self) -> dict[str, object]:
-        return {k: getattr(self, k) for k in self.__slots__}  # type: ignore[attr-defined]
+        return {k: getattr(self, k) for k in self.__slots__}
 
 
 def make_load_id(dataset: str, day: date, fingerprints: Sequence[str]) -> str:
-    digest = hashlib.sha1("\n".join(sorted(fingerprints)).encode()).hexdigest()[:12]
+    joined = "\n".join(sorted(fingerprints)).encode()
+    digest = hashlib.sha1(joined, usedforsecurity=False).hexdigest()[:12]
     return f"{dataset}:{day:%Y%m%d}:{digest}"
 
 
-def published_versions(cur: psycopg2.extensions.cursor, keys: Sequence[str]) -> set[tuple[str, str]]:
+def published_versions(
+    cur: psycopg2.extensions.cursor, keys: Sequence[str]
+) -> set[tuple[str, str]]:
     cur.execute(
         "select object_key, object_sha256 from ops.load_audit "
         "where object_key = any(%s) and status = 'published'",
@@ -81,8 +84,9 @@ def stage(
     done = published_versions(cur, [o.key for o in objects])
     cur.execute(f"delete from staging.{dataset.name} where load_id = %s", (load_id,))
     cur.execute("delete from ops.quarantine where load_id = %s", (load_id,))
-    cur.execute("delete from ops.load_audit where load_id = %s and status <> 'published'",
-                (load_id,))
+    cur.execute(
+        "delete from ops.load_audit where load_id = %s and status <> 'published'", (load_id,)
+    )
     columns = [c.name for c in BOOKKEEPING] + list(dataset.column_names)
     for obj in objects:
         sha = obj.sha256
@@ -92,21 +96,26 @@ def stage(
         result = parse(obj)
         result.check_accounting()
         rows = (
-            [load_id, obj.key, sha, row["record_no"],
-             *(obj.context[c] if c in obj.context else row.get(c)
-               for c in dataset.column_names)]
+            [
+                load_id,
+                obj.key,
+                sha,
+                row["record_no"],
+                *(obj.context[c] if c in obj.context else row.get(c) for c in dataset.column_names),
+            ]
             for row in result.rows
         )
         staged = copy_rows(cur, f"staging.{dataset.name}", columns, rows)
         copy_rows(
-            cur, "ops.quarantine",
+            cur,
+            "ops.quarantine",
             ["load_id", "object_key", "object_sha256", "record_no", "raw_text", "reasons"],
             ([load_id, obj.key, sha, r.record_no, r.raw, list(r.reasons)] for r in result.rejects),
         )
         cur.execute(
             """insert into ops.load_audit (object_key, object_sha256, object_size, object_etag,
-                   kind, dataset, partition_date, load_id, rows_read, rows_loaded, rows_quarantined, duplicates,
-                   ignored, encoding, status)
+                   kind, dataset, partition_date, load_id, rows_read, rows_loaded,
+                   rows_quarantined, duplicates, ignored, encoding, status)
                values (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, 'staged')
                on conflict (object_key, object_sha256) do update set
                    load_id = excluded.load_id, object_etag = excluded.object_etag,
@@ -115,9 +124,21 @@ def stage(
                    duplicates = excluded.duplicates, ignored = excluded.ignored,
                    encoding = excluded.encoding, status = 'staged',
                    staged_at = clock_timestamp()""",
-            (obj.key, sha, len(obj.data), obj.etag, result.kind, dataset.name, obj.partition_date, load_id,
-             result.rows_read, len(result.rejects), result.duplicates, result.ignored,
-             result.encoding),
+            (
+                obj.key,
+                sha,
+                len(obj.data),
+                obj.etag,
+                result.kind,
+                dataset.name,
+                obj.partition_date,
+                load_id,
+                result.rows_read,
+                len(result.rejects),
+                result.duplicates,
+                result.ignored,
+                result.encoding,
+            ),
         )
         summary.objects += 1
         summary.rows_read += result.rows_read
@@ -146,8 +167,9 @@ def publish(cur: psycopg2.extensions.cursor, dataset: Dataset, load_id: str) -> 
     if not staged:
         return summary
     for key, sha in staged:
-        cur.execute(f"delete from raw.{name} where object_key = %s and object_sha256 <> %s",
-                    (key, sha))
+        cur.execute(
+            f"delete from raw.{name} where object_key = %s and object_sha256 <> %s", (key, sha)
+        )
         cur.execute(
             "update ops.load_audit set status = 'superseded' "
             "where object_key = %s and object_sha256 <> %s and status = 'published'",
@@ -159,7 +181,7 @@ def publish(cur: psycopg2.extensions.cursor, dataset: Dataset, load_id: str) -> 
                 insert into raw.{name} ({cols})
                 select {cols} from staging.{name} where load_id = %s
                 order by object_key, record_no
-                on conflict ({', '.join(dataset.natural_key)}) do nothing
+                on conflict ({", ".join(dataset.natural_key)}) do nothing
                 returning object_key, object_sha256
             ), staged as (
                 select object_key, object_sha256, count(*) as n
@@ -193,5 +215,7 @@ def publish(cur: psycopg2.extensions.cursor, dataset: Dataset, load_id: str) -> 
 
 
 def mark_gate_failed(cur: psycopg2.extensions.cursor, load_id: str) -> None:
-    cur.execute("update ops.load_audit set status = 'gate_failed' "
-                "where load_id = %s and status = 'staged'", (load_id,))
+    cur.execute(
+        "update ops.load_audit set status = 'gate_failed' where load_id = %s and status = 'staged'",
+        (load_id,),
+    )

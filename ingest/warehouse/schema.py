@@ -63,9 +63,7 @@ create table if not exists ops.gate_results (
 
 def _columns_sql(dataset: Dataset) -> str:
     cols = [*BOOKKEEPING, *dataset.columns]
-    return ",\n    ".join(
-        f"{c.name} {c.pg_type}{'' if c.nullable else ' not null'}" for c in cols
-    )
+    return ",\n    ".join(f"{c.name} {c.pg_type}{'' if c.nullable else ' not null'}" for c in cols)
 
 
 def dataset_ddl(dataset: Dataset) -> str:

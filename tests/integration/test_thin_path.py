@@ -14,8 +14,9 @@ DAY = date(2026, 11, 2)
 
 
 def _sitepass(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ingest.cli", *args], capture_output=True,
-                          text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "ingest.cli", *args], capture_output=True, text=True, check=False
+    )
 
 
 def test_status_json_reports_the_running_stack(stack: dict[str, Any]) -> None:
@@ -44,25 +45,35 @@ def test_seeded_day_reaches_the_attendance_mart_through_airflow(clean: Any) -> N
     assert proc.returncode == 0, proc.stderr[-5000:]
 
     # THEN the daily attendance mart has exactly one row per present worker
-    rows = query(settings, "select project_code, employee_no, punch_count, is_present "
-                           "from marts.fct_attendance_daily where work_date = %s "
-                           "order by 1, 2", (DAY,))
+    rows = query(
+        settings,
+        "select project_code, employee_no, punch_count, is_present "
+        "from marts.fct_attendance_daily where work_date = %s "
+        "order by 1, 2",
+        (DAY,),
+    )
     expected = sorted((p, e.lstrip("0")) for p, emps in present.items() for e in emps)
     assert [(r[0], r[1]) for r in rows] == expected
     assert all(r[2] == 2 and r[3] for r in rows)
     # AND every landed row is accounted for in the audit
-    audit = query(settings, "select rows_read, rows_loaded, rows_quarantined, duplicates, ignored, "
-                            "status from ops.load_audit")
-    assert audit and all(r[0] == r[1] + r[2] + r[3] + r[4] and r[5] == "published"
-                         for r in audit)
+    audit = query(
+        settings,
+        "select rows_read, rows_loaded, rows_quarantined, duplicates, ignored, "
+        "status from ops.load_audit",
+    )
+    assert audit and all(r[0] == r[1] + r[2] + r[3] + r[4] and r[5] == "published" for r in audit)
 
     # WHEN the same day runs again over the unchanged bucket
-    before = query(settings, "select md5(string_agg(t::text, '|' order by t::text)) "
-                             "from marts.fct_attendance_daily t")
+    before = query(
+        settings,
+        "select md5(string_agg(t::text, '|' order by t::text)) from marts.fct_attendance_daily t",
+    )
     proc = _sitepass("run", "--start", DAY.isoformat(), "--end", DAY.isoformat())
     assert proc.returncode == 0, proc.stderr[-5000:]
     # THEN nothing new is loaded and the mart is identical
-    after = query(settings, "select md5(string_agg(t::text, '|' order by t::text)) "
-                            "from marts.fct_attendance_daily t")
+    after = query(
+        settings,
+        "select md5(string_agg(t::text, '|' order by t::text)) from marts.fct_attendance_daily t",
+    )
     assert before == after
     assert query(settings, "select count(*) from ops.load_audit")[0][0] == len(audit)
