@@ -1,0 +1,63 @@
+"""The context a landing parser needs beyond the file's bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+# China has had no DST since 1991: a fixed +08:00 offset is exact for every date we see.
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+RosterLookup = Callable[[str, str, date], bool]
+"""``(project_code, canonical_employee_no, local_date) -> on the roster that day?``"""
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """Everything a parser checks against. Every field is optional; a check whose input
+    is ``None`` is skipped (documented per check in ``docs/landing-fields.md``).
+
+    Use :meth:`from_key` to fill ``project_code``, ``device_sn``, ``partition_date`` and
+    ``pay_month`` from the object key.
+    """
+
+    object_key: str = ""
+    project_code: str | None = None  # from the key (roster, punches, payroll)
+    device_sn: str | None = None  # from the key (punches)
+    partition_date: date | None = None  # dt= of the key
+    pay_month: str | None = None  # month= of the key, YYYY-MM (payroll)
+    interval_end: datetime | None = None  # end of the run's data interval (tz-aware)
+    known_projects: frozenset[str] | None = None  # project codes of the latest registry
+    roster_lookup: RosterLookup | None = None
+    device_roles: Mapping[str, str] | None = None  # device_sn -> in | out | both
+
+    def __post_init__(self) -> None:
+        if self.interval_end is not None and self.interval_end.utcoffset() is None:
+            raise ValueError("ParseContext.interval_end must be timezone-aware")
+
+    @classmethod
+    def from_key(
+        cls,
+        object_key: str,
+        *,
+        interval_end: datetime | None = None,
+        known_projects: frozenset[str] | None = None,
+        roster_lookup: RosterLookup | None = None,
+        device_roles: Mapping[str, str] | None = None,
+    ) -> ParseContext:
+        """Build a context from an object key (raises ``ValueError`` for unknown keys)."""
+        from ingest.landing.keys import parse_key
+
+        k = parse_key(object_key)
+        return cls(
+            object_key=object_key,
+            project_code=k.project_code,
+            device_sn=k.device_sn,
+            partition_date=k.partition_date,
+            pay_month=k.pay_month,
+            interval_end=interval_end,
+            known_projects=known_projects,
+            roster_lookup=roster_lookup,
+            device_roles=device_roles,
+        )
