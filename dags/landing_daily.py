@@ -1,10 +1,11 @@
 """
 ### landing_daily
 
-For one local day (the data interval, Asia/Shanghai): discover the day's new or changed
-landing objects in the bucket (and late files of the previous week's partitions), parse
-them, stage them in Postgres, gate each batch with its Great Expectations checkpoint,
-publish passing batches to `raw`, and build the attendance marts with dbt.
+For one local day (the data interval, Asia/Shanghai): discover the new or changed landing
+objects in the bucket (and late files of the previous week's partitions), then for each
+feed in dependency order (registry → roster → ZKTeco → Hikvision → payroll → inspections)
+parse and stage them in Postgres, gate the batch with its Great Expectations checkpoint,
+and publish a passing batch to `raw`; finally build the marts with dbt.
 
 All logic lives in `ingest.pipeline`; this file only orchestrates. Tasks exchange object
 keys and load ids, never local files. Data errors (a failed gate) fail without retry;
@@ -17,20 +18,22 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, CronDataIntervalTimetable, dag, task
+from airflow.sdk import Asset, CronDataIntervalTimetable, dag, task, task_group
 
-RAW_PUNCHES = Asset(
-    name="raw.zkteco_punches", uri="postgres://warehouse:5432/sitepass/raw/zkteco_punches"
-)
+LOCAL_TZ = "Asia/Shanghai"
+FEEDS = ("registry", "roster", "zkteco", "hikvision", "payroll", "inspections")
+RAW_ASSETS = {
+    feed: Asset(name=f"raw.{feed}", uri=f"postgres://warehouse:5432/sitepass/raw/{feed}")
+    for feed in FEEDS
+}
 MART_ATTENDANCE = Asset(
     name="marts.fct_attendance_daily",
     uri="postgres://warehouse:5432/sitepass/marts/fct_attendance_daily",
 )
-LOCAL_TZ = "Asia/Shanghai"
 
 
-def _local_day(data_interval_start: Any) -> Any:
-    return pendulum.instance(data_interval_start).in_timezone(LOCAL_TZ).date()
+def _local_day(moment: Any) -> Any:
+    return pendulum.instance(moment).in_timezone(LOCAL_TZ).date()
 
 
 @dag(
@@ -51,45 +54,48 @@ def _local_day(data_interval_start: Any) -> Any:
 )
 def landing_daily() -> None:
     @task
-    def discover(data_interval_start: Any = None) -> list[dict[str, str]]:
+    def discover(data_interval_start: Any = None) -> dict[str, list[dict[str, str]]]:
         from ingest.config import Settings
-        from ingest.pipeline import discover_attlogs
+        from ingest.pipeline import discover
 
-        return discover_attlogs(Settings.from_env(), _local_day(data_interval_start))
+        return discover(Settings.from_env(), _local_day(data_interval_start))
 
     @task
-    def stage(objects: list[dict[str, str]], data_interval_start: Any = None) -> dict[str, Any]:
+    def stage(feed: str, found: dict[str, Any], data_interval_start: Any = None) -> dict[str, Any]:
         from ingest.config import Settings
-        from ingest.pipeline import stage_attlogs
+        from ingest.pipeline import stage_feed
 
-        return stage_attlogs(Settings.from_env(), _local_day(data_interval_start), objects)
+        objects = found.get(feed, [])
+        if not objects:
+            return {"feed": feed, "load_id": None, "objects": 0}
+        return stage_feed(Settings.from_env(), feed, _local_day(data_interval_start), objects)
 
     @task(retries=0)
     def gate(batch: dict[str, Any]) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
         from ingest.config import Settings
-        from ingest.pipeline import gate_batch
+        from ingest.pipeline import gate_feed
         from ingest.quality.gate import GateFailed
 
-        if batch["objects"] == 0:
-            return {"load_id": batch["load_id"], "skipped": True}
+        if not batch.get("load_id") or batch.get("objects", 0) == 0:
+            return {"skipped": True}
         try:
-            return gate_batch(Settings.from_env(), batch["dataset"], batch["load_id"])
+            return gate_feed(Settings.from_env(), batch["feed"], batch["load_id"])
         except GateFailed as exc:  # a data error: retrying cannot help
             raise AirflowFailException(str(exc)) from exc
 
-    @task(outlets=[RAW_PUNCHES])
+    @task
     def publish(batch: dict[str, Any], gate_result: dict[str, Any]) -> dict[str, Any]:
         from ingest.config import Settings
-        from ingest.pipeline import publish_batch
+        from ingest.pipeline import publish_feed
 
         if gate_result.get("skipped"):
-            return {"load_id": batch["load_id"], "objects": 0}
-        return publish_batch(Settings.from_env(), batch["dataset"], batch["load_id"])
+            return {"feed": batch["feed"], "objects": 0}
+        return publish_feed(Settings.from_env(), batch["feed"], batch["load_id"])
 
     @task(outlets=[MART_ATTENDANCE])
-    def build_marts(published: dict[str, Any], data_interval_end: Any = None) -> int:
+    def build_marts(data_interval_end: Any = None) -> int:
         from ingest.config import Settings
         from ingest.transform.dbt import run_dbt
 
@@ -100,8 +106,22 @@ def landing_daily() -> None:
         )
         return len(outcome.results)
 
-    batch = stage(discover())
-    build_marts(publish(batch, gate(batch)))
+    found = discover()
+    previous = found
+    for feed in FEEDS:
+
+        @task_group(group_id=feed)
+        def load(feed: str = feed) -> Any:
+            batch = stage.override(task_id="stage")(feed, found)
+            published = publish.override(task_id="publish", outlets=[RAW_ASSETS[feed]])(
+                batch, gate.override(task_id="gate")(batch)
+            )
+            return published
+
+        group = load()
+        previous >> group
+        previous = group
+    previous >> build_marts()
 
 
 landing_daily()

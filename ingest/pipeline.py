@@ -1,34 +1,43 @@
 """The steps the DAGs run, as plain functions keyed by the data interval.
 
-Tasks pass object keys and load ids between each other, never local files. Every step is
-idempotent: running it again for the same interval and the same bucket content changes
-nothing.
+Feeds load in dependency order (registry → roster → punches → payroll → inspections):
+each is staged, gated and published before the next is parsed, because punches are
+checked against the published rosters and every file against the published registry.
+Tasks pass object keys and load ids between each other, never local files. Every step
+is idempotent: running it again for the same interval and bucket content changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
-import re
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import psycopg2.extensions
+
 from ingest.config import Settings
-from ingest.landing.context import ParseContext
+from ingest.landing.context import SHANGHAI, ParseContext
+from ingest.landing.dispatch import parse_object
+from ingest.landing.keys import LandingKey, try_parse_key
 from ingest.landing.model import ParseResult
-from ingest.landing.zkteco import parse_zkteco
 from ingest.quality import gate as gx_gate
 from ingest.storage import get_bytes, list_objects
 from ingest.warehouse import loader
-from ingest.warehouse.datasets import DATASETS
+from ingest.warehouse.datasets import FEEDS, feed_datasets
 from ingest.warehouse.db import connect
+from ingest.warehouse.pii import PiiKeys
 from ingest.warehouse.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 
-ATTLOG_KEY = re.compile(
-    r"^punches/(?P<project>[^/]+)/(?P<device>[^/]+)/dt=(?P<dt>\d{4}-\d{2}-\d{2})/attlog\.dat$"
-)
+#: Feeds in load order; the DAG runs one stage → gate → publish chain per entry.
+LOAD_ORDER: tuple[str, ...] = FEEDS
+#: How far back a daily run looks for late or replaced files (days).
+DEFAULT_LOOKBACK_DAYS = 7
+#: Payroll files are filed under the month worked and arrive weeks later.
+PAYROLL_LOOKBACK_DAYS = 100
 
 
 class DataError(RuntimeError):
@@ -36,17 +45,14 @@ class DataError(RuntimeError):
 
 
 @dataclass(frozen=True, slots=True)
-class Discovered:
-    key: str
-    etag: str
-    partition_date: date
+class Interval:
+    """A run's data interval as local (Asia/Shanghai) days: ``[day, day + 1)``."""
 
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "key": self.key,
-            "etag": self.etag,
-            "partition_date": self.partition_date.isoformat(),
-        }
+    day: date
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
 
 
 def prepare_warehouse(settings: Settings) -> None:
@@ -54,83 +60,184 @@ def prepare_warehouse(settings: Settings) -> None:
         ensure_schema(cur)
 
 
-def discover_attlogs(settings: Settings, day: date, lookback_days: int = 7) -> list[dict[str, str]]:
-    """Attlog objects of partitions ``day - lookback .. day`` not yet published as they are.
+def _in_window(k: LandingKey, day: date, lookback: int) -> bool:
+    if k.kind == "payroll":
+        if k.pay_month is None:
+            return False
+        first = date.fromisoformat(k.pay_month + "-01")
+        return day - timedelta(days=PAYROLL_LOOKBACK_DAYS) <= first <= day
+    if k.partition_date is None:
+        return False
+    return day - timedelta(days=lookback) <= k.partition_date <= day
+
+
+def discover(settings: Settings, day: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+             feeds: tuple[str, ...] = LOAD_ORDER) -> dict[str, list[dict[str, str]]]:
+    """New or changed objects per feed whose partition falls in the run's window.
 
     Late files (a device that uploads days later into the partition of the punch day) are
-    picked up by the next run whose window covers their partition.
+    picked up by the next run whose window covers their partition; unchanged objects
+    (same key and etag as published) are skipped without being downloaded.
     """
-    window_start = day - timedelta(days=lookback_days)
-    found: list[Discovered] = []
-    for obj in list_objects(settings.s3, "punches/"):
-        m = ATTLOG_KEY.match(obj.key)
-        if not m:
+    found: dict[str, list[tuple[LandingKey, str]]] = defaultdict(list)
+    unknown = 0
+    for obj in list_objects(settings.s3, ""):
+        k = try_parse_key(obj.key)
+        if k is None:
+            unknown += 1
             continue
-        dt = date.fromisoformat(m["dt"])
-        if window_start <= dt <= day:
-            found.append(Discovered(obj.key, obj.etag, dt))
-    if not found:
-        return []
-    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        ensure_schema(cur)
-        cur.execute(
-            "select object_key, object_etag from ops.load_audit "
-            "where object_key = any(%s) and status = 'published'",
-            ([d.key for d in found],),
-        )
-        published = set(cur.fetchall())
-    fresh = [d for d in found if (d.key, d.etag) not in published]
-    log.info("discovered %d attlog objects for %s (%d new or changed)", len(found), day, len(fresh))
-    return [d.as_dict() for d in sorted(fresh, key=lambda d: d.key)]
-
-
-def _parse_zkteco(obj: loader.LandingObject) -> ParseResult:
-    return parse_zkteco(obj.data, ParseContext.from_key(obj.key))
-
-
-def stage_attlogs(settings: Settings, day: date, objects: list[dict[str, str]]) -> dict[str, Any]:
-    dataset = DATASETS["zkteco_punches"]
-    load_id = loader.make_load_id(dataset.name, day, [f"{o['key']}@{o['etag']}" for o in objects])
-    landing: list[loader.LandingObject] = []
-    for o in objects:
-        m = ATTLOG_KEY.match(o["key"])
-        if m is None:
-            raise DataError(f"not an attlog key: {o['key']}")
-        landing.append(
-            loader.LandingObject(
-                key=o["key"],
-                data=get_bytes(settings.s3, o["key"]),
-                partition_date=date.fromisoformat(o["partition_date"]),
-                etag=o["etag"],
-                context={
-                    "project_code": m["project"],
-                    "device_sn": m["device"],
-                    "partition_date": date.fromisoformat(m["dt"]),
-                },
+        if k.kind in feeds and _in_window(k, day, lookback_days):
+            found[k.kind].append((k, obj.etag))
+    if unknown:
+        log.warning("%d objects in the bucket match no landing-zone key pattern", unknown)
+    keys = [k.key for items in found.values() for k, _ in items]
+    published: set[tuple[str, str]] = set()
+    if keys:
+        with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+            ensure_schema(cur)
+            cur.execute(
+                "select object_key, object_etag from ops.load_audit "
+                "where object_key = any(%s) and status = 'published'",
+                (keys,),
             )
+            published = set(cur.fetchall())
+    out: dict[str, list[dict[str, str]]] = {}
+    for feed in feeds:
+        fresh = sorted(
+            ({"key": k.key, "etag": etag} for k, etag in found.get(feed, [])
+             if (k.key, etag) not in published),
+            key=lambda d: d["key"],
         )
+        out[feed] = fresh
+        log.info("discover %s for %s: %d in window, %d new or changed", feed, day,
+                 len(found.get(feed, [])), len(fresh))
+    return out
+
+
+def _known_projects(cur: psycopg2.extensions.cursor) -> frozenset[str] | None:
+    cur.execute("select distinct project_code from raw.registry_projects")
+    projects = frozenset(r[0] for r in cur.fetchall())
+    return projects or None  # no registry yet: the check cannot be made
+
+
+def _device_roles(cur: psycopg2.extensions.cursor) -> dict[str, str]:
+    cur.execute(
+        """select distinct on (device_sn) device_sn, role from raw.registry_devices
+           order by device_sn, partition_date desc"""
+    )
+    return {sn: role or "both" for sn, role in cur.fetchall()}
+
+
+class RosterIndex:
+    """``(project, employee_no, day) -> on the roster?`` from ``ops.roster_periods``."""
+
+    def __init__(self, cur: psycopg2.extensions.cursor, projects: list[str]) -> None:
+        cur.execute(
+            "select project_code, employee_no, entry_date, exit_date from ops.roster_periods "
+            "where project_code = any(%s)",
+            (projects,),
+        )
+        self._periods: dict[tuple[str, str], list[tuple[date | None, date | None]]] = {}
+        for project, emp, entry, exit_ in cur.fetchall():
+            self._periods.setdefault((project, emp), []).append((entry, exit_))
+        self.projects_with_roster = {p for p, _ in self._periods}
+
+    def __call__(self, project: str, employee_no: str, day: date) -> bool:
+        for entry, exit_ in self._periods.get((project, employee_no), ()):
+            if (entry is None or entry <= day) and (exit_ is None or day <= exit_):
+                return True
+        return False
+
+
+def stage_feed(settings: Settings, feed: str, day: date,
+               objects: list[dict[str, str]]) -> dict[str, Any]:
+    """Download, parse, validate and stage one feed's new objects as one batch."""
+    load_id = loader.make_load_id(feed, day, [f"{o['key']}@{o['etag']}" for o in objects])
+    interval = Interval(day)
+    keys = PiiKeys(settings.pii_secret)
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         ensure_schema(cur)
-        summary = loader.stage(cur, dataset, load_id, landing, _parse_zkteco)
+        known = _known_projects(cur)
+        roles = _device_roles(cur) if feed in {"zkteco", "hikvision"} else None
+        projects = sorted({k.project_code for o in objects
+                           if (k := try_parse_key(o["key"])) and k.project_code})
+        roster = RosterIndex(cur, projects) if feed in {"zkteco", "hikvision"} else None
+
+        def parse(obj: loader.LandingObject) -> ParseResult:
+            k = try_parse_key(obj.key)
+            # Punches of a project with no published roster at all cannot be checked
+            # against one: they are loaded, and dbt's referential tests flag them.
+            lookup = roster if roster and k and k.project_code in roster.projects_with_roster \
+                else None
+            ctx = ParseContext.from_key(
+                obj.key, interval_end=interval.end,
+                known_projects=known if feed != "registry" else None,
+                roster_lookup=lookup, device_roles=roles,
+            )
+            return parse_object(obj.data, ctx)
+
+        landing = []
+        for o in objects:
+            k = try_parse_key(o["key"])
+            if k is None:
+                raise DataError(f"not a landing key: {o['key']}")
+            context: dict[str, object] = {}
+            if k.project_code is not None and feed in {"roster", "zkteco", "hikvision"}:
+                context["project_code"] = k.project_code
+            if k.device_sn is not None:
+                context["device_sn"] = k.device_sn
+            if k.partition_date is not None:
+                context["partition_date"] = k.partition_date
+            if k.pay_month is not None:
+                context["partition_month"] = k.pay_month
+            landing.append(loader.LandingObject(
+                key=o["key"], data=get_bytes(settings.s3, o["key"]),
+                partition_date=k.partition_date, partition_month=k.pay_month,
+                etag=o["etag"], context=context,
+            ))
+        summary = loader.stage(cur, feed, load_id, landing, parse, keys)
     return summary.as_dict()
 
 
-def gate_batch(settings: Settings, dataset: str, load_id: str) -> dict[str, Any]:
-    """Validate a staged batch; record the result; raise :class:`GateFailed` on failure."""
-    result = gx_gate.run_gate(settings.warehouse_dsn, dataset, load_id)
-    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        gx_gate.record(cur, result)
+def gate_feed(settings: Settings, feed: str, load_id: str) -> dict[str, Any]:
+    """Validate every dataset of a staged batch; raise :class:`GateFailed` on failure."""
+    results = []
+    for ds in feed_datasets(feed):
+        if ds.name not in gx_gate.SUITES:
+            continue
+        result = gx_gate.run_gate(settings.warehouse_dsn, ds.name, load_id)
+        results.append(result)
+        with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+            gx_gate.record(cur, result)
+            if not result.success:
+                loader.mark_gate_failed(cur, load_id)
         if not result.success:
-            loader.mark_gate_failed(cur, load_id)
-    if not result.success:
-        raise gx_gate.GateFailed(result)
-    return result.as_dict()
+            raise gx_gate.GateFailed(result)
+    return {"feed": feed, "load_id": load_id, "success": True,
+            "suites": [r.as_dict() for r in results]}
 
 
-def publish_batch(settings: Settings, dataset: str, load_id: str) -> dict[str, Any]:
+def publish_feed(settings: Settings, feed: str, load_id: str) -> dict[str, Any]:
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        cur.execute("select 1 from ops.gate_results where load_id = %s and success", (load_id,))
-        if cur.fetchone() is None:
-            raise DataError(f"batch {load_id} has no passing gate result: refusing to publish")
-        summary = loader.publish(cur, DATASETS[dataset], load_id)
+        cur.execute("select count(*) filter (where not success) from ops.gate_results "
+                    "where load_id = %s", (load_id,))
+        row = cur.fetchone()
+        if row and row[0]:
+            raise DataError(f"batch {load_id} failed its gate: refusing to publish")
+        summary = loader.publish(cur, feed, load_id)
     return summary.as_dict()
+
+
+def ingest_day(settings: Settings, day: date, feeds: tuple[str, ...] = LOAD_ORDER,
+               lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> dict[str, Any]:
+    """All feeds for one day without Airflow (tests, benchmarks): stage → gate → publish."""
+    out: dict[str, Any] = {}
+    for feed in feeds:
+        objects = discover(settings, day, lookback_days, feeds=(feed,))[feed]
+        if not objects:
+            out[feed] = {"objects": 0}
+            continue
+        staged = stage_feed(settings, feed, day, objects)
+        gate_feed(settings, feed, staged["load_id"])
+        out[feed] = publish_feed(settings, feed, staged["load_id"])
+    return out

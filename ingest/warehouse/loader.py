@@ -1,24 +1,29 @@
-"""Write → audit → publish for one batch of landing objects of one dataset.
+"""Write → audit → publish for one batch of landing objects of one feed.
 
-``stage`` parses objects and ``COPY``s their rows into ``staging.<dataset>`` (and rejects
-into ``ops.quarantine``) with one ``ops.load_audit`` row per object; the gate validates the
-staged batch; ``publish`` moves it into ``raw.<dataset>`` in one transaction. Each step is
-idempotent: the same objects give the same ``load_id`` and the same rows.
+``stage`` parses objects and ``COPY``s their rows into ``staging.<dataset>`` (rejects into
+``ops.quarantine``) with one ``ops.load_audit`` row per object and one
+``ops.load_audit_entity`` row per object and entity; the gate validates the staged batch;
+``publish`` moves it into ``raw.<dataset>`` in one transaction. Each step is idempotent:
+the same objects give the same ``load_id`` and the same rows.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
+from typing import Any
 
 import psycopg2.extensions
 
 from ingest.landing.model import ParseResult
-from ingest.warehouse.datasets import BOOKKEEPING, Dataset
+from ingest.landing.redact import redact
+from ingest.warehouse.datasets import BOOKKEEPING, Dataset, feed_datasets
 from ingest.warehouse.db import copy_rows
+from ingest.warehouse.pii import IdentitySink, PiiKeys, scrub
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +32,8 @@ log = logging.getLogger(__name__)
 class LandingObject:
     key: str
     data: bytes
-    partition_date: date | None
+    partition_date: date | None = None
+    partition_month: str | None = None
     etag: str | None = None
     # Values that come from the object key (project, device, partition): they win over
     # whatever the rows say, so every row is filed under the object it came from.
@@ -40,7 +46,7 @@ class LandingObject:
 
 @dataclass(slots=True)
 class BatchSummary:
-    dataset: str
+    feed: str
     load_id: str
     objects: int = 0
     skipped_unchanged: int = 0
@@ -50,15 +56,16 @@ class BatchSummary:
     duplicates: int = 0
     ignored: int = 0
     rows_loaded: int = 0
+    datasets: dict[str, int] = field(default_factory=dict)  # staged/loaded rows per dataset
 
-    def as_dict(self) -> dict[str, object]:
-        return {k: getattr(self, k) for k in self.__slots__}
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def make_load_id(dataset: str, day: date, fingerprints: Sequence[str]) -> str:
+def make_load_id(feed: str, day: date, fingerprints: Sequence[str]) -> str:
     joined = "\n".join(sorted(fingerprints)).encode()
     digest = hashlib.sha1(joined, usedforsecurity=False).hexdigest()[:12]
-    return f"{dataset}:{day:%Y%m%d}:{digest}"
+    return f"{feed}:{day:%Y%m%d}:{digest}"
 
 
 def published_versions(
@@ -72,22 +79,74 @@ def published_versions(
     return {(k, s) for k, s in cur.fetchall()}
 
 
-def stage(
-    cur: psycopg2.extensions.cursor,
-    dataset: Dataset,
-    load_id: str,
-    objects: Sequence[LandingObject],
-    parse: Callable[[LandingObject], ParseResult],
-) -> BatchSummary:
-    """Parse and stage ``objects``; objects already published unchanged are skipped."""
-    summary = BatchSummary(dataset.name, load_id)
-    done = published_versions(cur, [o.key for o in objects])
-    cur.execute(f"delete from staging.{dataset.name} where load_id = %s", (load_id,))
+def _clear(cur: psycopg2.extensions.cursor, datasets: Sequence[Dataset], load_id: str) -> None:
+    for ds in datasets:
+        cur.execute(f"delete from staging.{ds.name} where load_id = %s", (load_id,))
+    cur.execute("delete from staging.worker_identity where load_id = %s", (load_id,))
     cur.execute("delete from ops.quarantine where load_id = %s", (load_id,))
     cur.execute(
         "delete from ops.load_audit where load_id = %s and status <> 'published'", (load_id,)
     )
-    columns = [c.name for c in BOOKKEEPING] + list(dataset.column_names)
+
+
+def _quarantine(cur: psycopg2.extensions.cursor, feed: str, load_id: str, obj: LandingObject,
+                sha: str, result: ParseResult, keys: PiiKeys) -> None:
+    copy_rows(
+        cur, "ops.quarantine",
+        ["load_id", "object_key", "object_sha256", "reject_no", "feed", "entity", "record_no",
+         "child_no", "record_key", "reasons", "raw_text", "raw_enc"],
+        ([load_id, obj.key, sha, n, feed, r.entity or result.kind, r.record_no, r.child_no,
+          r.key, list(r.reasons), redact(r.raw), keys.encrypt(r.raw)]
+         for n, r in enumerate(result.rejects, start=1)),
+    )
+
+
+def _audit(cur: psycopg2.extensions.cursor, feed: str, load_id: str, obj: LandingObject,
+           sha: str, result: ParseResult, datasets: Sequence[Dataset]) -> None:
+    t = result.totals()
+    cur.execute(
+        """insert into ops.load_audit (object_key, object_sha256, object_size, object_etag,
+               feed, partition_date, partition_month, load_id, rows_read, rows_loaded,
+               rows_quarantined, duplicates, ignored, ignored_by, encoding, status)
+           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s, 'staged')
+           on conflict (object_key, object_sha256) do update set
+               load_id = excluded.load_id, object_etag = excluded.object_etag,
+               rows_read = excluded.rows_read, rows_loaded = 0,
+               rows_quarantined = excluded.rows_quarantined,
+               duplicates = excluded.duplicates, ignored = excluded.ignored,
+               ignored_by = excluded.ignored_by, encoding = excluded.encoding,
+               status = 'staged', staged_at = clock_timestamp()""",
+        (obj.key, sha, len(obj.data), obj.etag, feed, obj.partition_date, obj.partition_month,
+         load_id, t.read, t.quarantined, t.duplicates, t.ignored, json.dumps(result.ignored_by),
+         result.encoding),
+    )
+    cur.execute("delete from ops.load_audit_entity where object_key = %s and object_sha256 = %s",
+                (obj.key, sha))
+    by_entity = {ds.entity: ds.name for ds in datasets}
+    for entity, c in result.counts().items():
+        cur.execute(
+            """insert into ops.load_audit_entity (object_key, object_sha256, entity, dataset,
+                   load_id, rows_read, rows_quarantined, duplicates, ignored)
+               values (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+            (obj.key, sha, entity, by_entity.get(entity, entity), load_id, c.read,
+             c.quarantined, c.duplicates, c.ignored),
+        )
+
+
+def stage(
+    cur: psycopg2.extensions.cursor,
+    feed: str,
+    load_id: str,
+    objects: Sequence[LandingObject],
+    parse: Callable[[LandingObject], ParseResult],
+    keys: PiiKeys,
+) -> BatchSummary:
+    """Parse and stage ``objects``; objects already published unchanged are skipped."""
+    datasets = feed_datasets(feed)
+    summary = BatchSummary(feed, load_id)
+    done = published_versions(cur, [o.key for o in objects])
+    _clear(cur, datasets, load_id)
+    sink = IdentitySink()
     for obj in objects:
         sha = obj.sha256
         if (obj.key, sha) in done:
@@ -95,69 +154,45 @@ def stage(
             continue
         result = parse(obj)
         result.check_accounting()
-        rows = (
-            [
-                load_id,
-                obj.key,
-                sha,
-                row["record_no"],
-                *(obj.context[c] if c in obj.context else row.get(c) for c in dataset.column_names),
-            ]
-            for row in result.rows
-        )
-        staged = copy_rows(cur, f"staging.{dataset.name}", columns, rows)
-        copy_rows(
-            cur,
-            "ops.quarantine",
-            ["load_id", "object_key", "object_sha256", "record_no", "raw_text", "reasons"],
-            ([load_id, obj.key, sha, r.record_no, r.raw, list(r.reasons)] for r in result.rejects),
-        )
-        cur.execute(
-            """insert into ops.load_audit (object_key, object_sha256, object_size, object_etag,
-                   kind, dataset, partition_date, load_id, rows_read, rows_loaded,
-                   rows_quarantined, duplicates, ignored, encoding, status)
-               values (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, 'staged')
-               on conflict (object_key, object_sha256) do update set
-                   load_id = excluded.load_id, object_etag = excluded.object_etag,
-                   rows_read = excluded.rows_read,
-                   rows_quarantined = excluded.rows_quarantined,
-                   duplicates = excluded.duplicates, ignored = excluded.ignored,
-                   encoding = excluded.encoding, status = 'staged',
-                   staged_at = clock_timestamp()""",
-            (
-                obj.key,
-                sha,
-                len(obj.data),
-                obj.etag,
-                result.kind,
-                dataset.name,
-                obj.partition_date,
-                load_id,
-                result.rows_read,
-                len(result.rejects),
-                result.duplicates,
-                result.ignored,
-                result.encoding,
-            ),
-        )
+        for ds in datasets:
+            rows = result.rows if ds.entity == result.kind else result.children.get(ds.entity, [])
+            cols = [c.name for c in BOOKKEEPING] + list(ds.column_names)
+            staged = copy_rows(
+                cur, f"staging.{ds.name}", cols,
+                ([load_id, obj.key, sha, row["record_no"],
+                  *(obj.context[c] if c in obj.context else row.get(c)
+                    for c in ds.column_names)]
+                 for row in (scrub(feed, ds.entity, r, keys, sink) for r in rows)),
+            )
+            summary.datasets[ds.name] = summary.datasets.get(ds.name, 0) + staged
+            summary.rows_staged += staged
+        _quarantine(cur, feed, load_id, obj, sha, result, keys)
+        _audit(cur, feed, load_id, obj, sha, result, datasets)
+        t = result.totals()
         summary.objects += 1
-        summary.rows_read += result.rows_read
-        summary.rows_staged += staged
-        summary.rows_quarantined += len(result.rejects)
-        summary.duplicates += result.duplicates
-        summary.ignored += result.ignored
+        summary.rows_read += t.read
+        summary.rows_quarantined += t.quarantined
+        summary.duplicates += t.duplicates
+        summary.ignored += t.ignored
+    copy_rows(
+        cur, "staging.worker_identity",
+        ["load_id", "worker_key", "id_card_type", "id_card_number_enc", "worker_name_enc",
+         "cell_phone_enc", "bank_card_number_enc"],
+        ([load_id, wk, v.get("id_card_type"), keys.encrypt(v.get("id_card_number")),
+          keys.encrypt(v.get("worker_name")), keys.encrypt(v.get("cell_phone")),
+          keys.encrypt(v.get("bank_card_number"))] for wk, v in sorted(sink.rows.items())),
+    )
     log.info("staged %s", summary.as_dict())
     return summary
 
 
-def publish(cur: psycopg2.extensions.cursor, dataset: Dataset, load_id: str) -> BatchSummary:
+def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchSummary:
     """Move a gated batch from staging into raw in the caller's transaction.
 
     A replaced object (same key, new sha256) first loses its earlier version's rows; rows
     whose natural key is already in ``raw`` (resends across files) count as duplicates.
     """
-    name = dataset.name
-    summary = BatchSummary(name, load_id)
+    summary = BatchSummary(feed, load_id)
     cur.execute(
         "select object_key, object_sha256 from ops.load_audit "
         "where load_id = %s and status = 'staged' order by object_key",
@@ -166,41 +201,62 @@ def publish(cur: psycopg2.extensions.cursor, dataset: Dataset, load_id: str) -> 
     staged = cur.fetchall()
     if not staged:
         return summary
+    datasets = feed_datasets(feed)
     for key, sha in staged:
-        cur.execute(
-            f"delete from raw.{name} where object_key = %s and object_sha256 <> %s", (key, sha)
-        )
+        for ds in datasets:
+            cur.execute(f"delete from raw.{ds.name} where object_key = %s and object_sha256 <> %s",
+                        (key, sha))
         cur.execute(
             "update ops.load_audit set status = 'superseded' "
             "where object_key = %s and object_sha256 <> %s and status = 'published'",
             (key, sha),
         )
-    cols = ", ".join([c.name for c in BOOKKEEPING] + list(dataset.column_names))
+    cur.execute("create temporary table if not exists _published (object_key text, "
+                "object_sha256 text, dataset text, staged bigint, loaded bigint) on commit drop")
+    cur.execute("truncate _published")
+    for ds in datasets:
+        cols = ", ".join([c.name for c in BOOKKEEPING] + list(ds.column_names))
+        cur.execute(
+            f"""with ins as (
+                    insert into raw.{ds.name} ({cols})
+                    select {cols} from staging.{ds.name} where load_id = %(load)s
+                    order by object_key, record_no
+                    on conflict ({", ".join(ds.natural_key)}) do nothing
+                    returning object_key, object_sha256
+                ), st as (
+                    select object_key, object_sha256, count(*) as n
+                    from staging.{ds.name} where load_id = %(load)s group by 1, 2
+                ), lo as (
+                    select object_key, object_sha256, count(*) as n from ins group by 1, 2
+                )
+                insert into _published
+                select st.object_key, st.object_sha256, %(ds)s, st.n, coalesce(lo.n, 0)
+                from st left join lo using (object_key, object_sha256)""",
+            {"load": load_id, "ds": ds.name},
+        )
+        cur.execute(
+            """update ops.load_audit_entity e
+                  set rows_loaded = p.loaded, duplicates = e.duplicates + p.staged - p.loaded
+                 from _published p
+                where p.dataset = %s and e.dataset = p.dataset
+                  and e.object_key = p.object_key and e.object_sha256 = p.object_sha256""",
+            (ds.name,),
+        )
+        cur.execute(f"delete from staging.{ds.name} where load_id = %s", (load_id,))
     cur.execute(
-        f"""with ins as (
-                insert into raw.{name} ({cols})
-                select {cols} from staging.{name} where load_id = %s
-                order by object_key, record_no
-                on conflict ({", ".join(dataset.natural_key)}) do nothing
-                returning object_key, object_sha256
-            ), staged as (
-                select object_key, object_sha256, count(*) as n
-                from staging.{name} where load_id = %s group by 1, 2
-            ), loaded as (
-                select object_key, object_sha256, count(*) as n from ins group by 1, 2
-            )
-            update ops.load_audit a
-               set rows_loaded = coalesce(l.n, 0),
-                   duplicates = a.duplicates + coalesce(s.n, 0) - coalesce(l.n, 0),
-                   status = 'published',
-                   published_at = clock_timestamp()
-              from ops.load_audit a2
-              left join staged s using (object_key, object_sha256)
-              left join loaded l using (object_key, object_sha256)
-             where a.load_id = %s and a.status = 'staged'
-               and a2.object_key = a.object_key and a2.object_sha256 = a.object_sha256
-         returning a.rows_read, a.rows_loaded, a.rows_quarantined, a.duplicates, a.ignored""",
-        (load_id, load_id, load_id),
+        """update ops.load_audit a
+              set rows_loaded = coalesce(p.loaded, 0),
+                  duplicates = a.duplicates + coalesce(p.staged, 0) - coalesce(p.loaded, 0),
+                  status = 'published', published_at = clock_timestamp()
+             from ops.load_audit a2
+             left join (select object_key, object_sha256, sum(staged) as staged,
+                               sum(loaded) as loaded
+                          from _published group by 1, 2) p
+                    using (object_key, object_sha256)
+            where a.load_id = %s and a.status = 'staged'
+              and a2.object_key = a.object_key and a2.object_sha256 = a.object_sha256
+        returning a.rows_read, a.rows_loaded, a.rows_quarantined, a.duplicates, a.ignored""",
+        (load_id,),
     )
     for read, loaded, quarantined, dups, ignored in cur.fetchall():
         summary.objects += 1
@@ -209,7 +265,25 @@ def publish(cur: psycopg2.extensions.cursor, dataset: Dataset, load_id: str) -> 
         summary.rows_quarantined += quarantined
         summary.duplicates += dups
         summary.ignored += ignored
-    cur.execute(f"delete from staging.{name} where load_id = %s", (load_id,))
+    cur.execute("select dataset, sum(loaded) from _published group by 1")
+    summary.datasets = {name: int(n) for name, n in cur.fetchall()}
+    cur.execute(
+        """insert into restricted.worker_identity as w (worker_key, id_card_type,
+               id_card_number_enc, worker_name_enc, cell_phone_enc, bank_card_number_enc,
+               first_load_id)
+           select worker_key, id_card_type, id_card_number_enc, worker_name_enc,
+                  cell_phone_enc, bank_card_number_enc, load_id
+             from staging.worker_identity where load_id = %s
+           on conflict (worker_key) do update set
+               worker_name_enc = coalesce(excluded.worker_name_enc, w.worker_name_enc),
+               cell_phone_enc = coalesce(excluded.cell_phone_enc, w.cell_phone_enc),
+               bank_card_number_enc = coalesce(excluded.bank_card_number_enc,
+                                               w.bank_card_number_enc),
+               updated_at = clock_timestamp()
+           where excluded.worker_name_enc is not null or excluded.cell_phone_enc is not null""",
+        (load_id,),
+    )
+    cur.execute("delete from staging.worker_identity where load_id = %s", (load_id,))
     log.info("published %s", summary.as_dict())
     return summary
 

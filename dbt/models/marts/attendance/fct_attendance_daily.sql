@@ -12,6 +12,12 @@ intervals as (
 
 ),
 
+roster as (
+
+    select * from {{ ref('stg_ops__roster_periods') }}
+
+),
+
 punch_days as (
 
     select
@@ -44,6 +50,7 @@ final as (
 
     select
         punch_days.project_code,
+        roster.worker_key,
         punch_days.employee_no,
         punch_days.work_date,
         punch_days.first_in_at,
@@ -54,6 +61,10 @@ final as (
         coalesce(hours.hours_on_site, 0) >= 8 as is_full_day
 
     from punch_days
+    left join roster
+        on
+            punch_days.project_code = roster.project_code
+            and punch_days.employee_no = roster.employee_no
     left join hours
         on
             punch_days.project_code = hours.project_code

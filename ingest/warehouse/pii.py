@@ -1,0 +1,99 @@
+"""Personal data at the door of the warehouse.
+
+ID numbers become ``worker_key`` (HMAC-SHA256 with the configured secret); bank cards
+become ``bank_card_key`` (same construction) plus a masked form; names, phones and the
+plaintext numbers go only to ``restricted.worker_identity``, encrypted with AES-256-GCM
+under a key derived from the same secret. Nothing here is ever logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from ingest.landing.checks import mask_id, worker_key
+
+
+def _derive(secret: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret)
+
+
+@dataclass(frozen=True, slots=True)
+class PiiKeys:
+    """Keys derived from ``SITEPASS_PII_SECRET``: one for hashing, one for encryption."""
+
+    secret: bytes
+
+    def encrypt(self, text: str | None) -> bytes | None:
+        if text is None:
+            return None
+        nonce = os.urandom(12)
+        return nonce + AESGCM(_derive(self.secret, b"sitepass/pii/aes-gcm")).encrypt(
+            nonce, text.encode(), None
+        )
+
+    def decrypt(self, blob: bytes) -> str:
+        key = _derive(self.secret, b"sitepass/pii/aes-gcm")
+        return AESGCM(key).decrypt(blob[:12], blob[12:], None).decode()
+
+    def worker_key(self, id_card_type: str | None, id_card_number: str | None) -> str | None:
+        if not id_card_number:
+            return None
+        return worker_key(id_card_type or "01", id_card_number, self.secret)
+
+    def bank_card_key(self, number: str | None) -> str | None:
+        if not number:
+            return None
+        digits = number.replace(" ", "")
+        return hmac.new(self.secret, f"bank:{digits}".encode(), hashlib.sha256).hexdigest()
+
+
+def mask_card(number: str | None) -> str | None:
+    return mask_id(number.replace(" ", "")) if number else None
+
+
+@dataclass(slots=True)
+class IdentitySink:
+    """Plaintext identities seen in a batch, keyed by worker_key (encrypted on write)."""
+
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, key: str | None, **values: Any) -> None:
+        if key is None:
+            return
+        current = self.rows.setdefault(key, {})
+        for k, v in values.items():
+            if v is not None:
+                current[k] = v
+
+
+def scrub(feed: str, entity: str, row: dict[str, Any], keys: PiiKeys,
+          sink: IdentitySink) -> dict[str, Any]:
+    """Replace a parser row's personal fields by keys/masks; collect plaintext in ``sink``."""
+    if feed == "roster" and entity == "roster":
+        wk = keys.worker_key(row.get("id_card_type"), row.get("id_card_number"))
+        card = row.get("pay_roll_bank_card_number")
+        sink.add(wk, id_card_type=row.get("id_card_type"),
+                 id_card_number=row.get("id_card_number"), worker_name=row.get("worker_name"),
+                 cell_phone=row.get("cell_phone"), bank_card_number=card)
+        return {**row, "worker_key": wk, "bank_card_key": keys.bank_card_key(card),
+                "bank_card_masked": mask_card(card)}
+    if feed == "payroll":
+        card = row.get("pay_roll_bank_card_number")
+        wk = keys.worker_key(row.get("id_card_type"), row.get("id_card_number"))
+        sink.add(wk, id_card_type=row.get("id_card_type"),
+                 id_card_number=row.get("id_card_number"))
+        return {**row, "worker_key": wk, "bank_card_key": keys.bank_card_key(card),
+                "bank_card_masked": mask_card(card)}
+    if feed == "registry" and entity == "project_team":
+        leader = row.get("leader_id_card_number")
+        wk = keys.worker_key("01", leader) if leader and len(leader) == 18 else None
+        return {**row, "leader_worker_key": wk}
+    return row
