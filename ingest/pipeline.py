@@ -9,6 +9,7 @@ is idempotent: running it again for the same interval and bucket content changes
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from ingest.landing.context import SHANGHAI, ParseContext
 from ingest.landing.dispatch import parse_object
 from ingest.landing.keys import LandingKey, try_parse_key
 from ingest.landing.model import ParseResult
+from ingest.landing.text import decode_bytes
 from ingest.quality import gate as gx_gate
 from ingest.storage import get_bytes, list_objects
 from ingest.warehouse import loader
@@ -38,6 +40,10 @@ LOAD_ORDER: tuple[str, ...] = FEEDS
 DEFAULT_LOOKBACK_DAYS = 7
 #: Payroll files are filed under the month worked and arrive weeks later.
 PAYROLL_LOOKBACK_DAYS = 100
+#: A payroll batch whose payments all lie after the run's interval belongs to a later run
+#: (a backfill over a bucket that already holds next month's payroll); it is deferred, not
+#: rejected, unless its dates lie further ahead than this (then they are future_timestamp).
+PAYROLL_DEFER_DAYS = 366
 
 
 class DataError(RuntimeError):
@@ -177,6 +183,7 @@ def stage_feed(settings: Settings, feed: str, day: date,
             return parse_object(obj.data, ctx)
 
         landing = []
+        deferred = 0
         for o in objects:
             k = try_parse_key(o["key"])
             if k is None:
@@ -190,13 +197,35 @@ def stage_feed(settings: Settings, feed: str, day: date,
                 context["partition_date"] = k.partition_date
             if k.pay_month is not None:
                 context["partition_month"] = k.pay_month
+            data = get_bytes(settings.s3, o["key"])
+            if feed == "payroll" and _payroll_not_yet(data, interval):
+                deferred += 1
+                continue
             landing.append(loader.LandingObject(
-                key=o["key"], data=get_bytes(settings.s3, o["key"]),
+                key=o["key"], data=data,
                 partition_date=k.partition_date, partition_month=k.pay_month,
                 etag=o["etag"], context=context,
             ))
         summary = loader.stage(cur, feed, load_id, landing, parse, keys)
-    return summary.as_dict()
+    if deferred:
+        log.info("%s: %d payroll batches deferred (paid after %s)", load_id, deferred,
+                 interval.day)
+    return {**summary.as_dict(), "deferred": deferred}
+
+
+def _payroll_not_yet(data: bytes, interval: Interval) -> bool:
+    """True when some balanceDate of the batch lies after the run's interval, none further
+    than :data:`PAYROLL_DEFER_DAYS` ahead: the batch is loaded whole by the run that covers
+    its last payment. Unreadable batches are not deferred (the parser quarantines them)."""
+    try:
+        doc = json.loads(decode_bytes(data)[0])
+        dates = [date.fromisoformat(str(d["balanceDate"])[:10]) for d in doc["detailList"]]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return False
+    if not dates:
+        return False
+    last_day = interval.day
+    return last_day < max(dates) <= last_day + timedelta(days=PAYROLL_DEFER_DAYS)
 
 
 def gate_feed(settings: Settings, feed: str, load_id: str) -> dict[str, Any]:

@@ -16,6 +16,10 @@ from typing import Any
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REPO = Path(__file__).resolve().parents[1]
+# Face models and the offline photos are downloaded once per checkout (not per test stack).
+os.environ.setdefault("SITEPASS_FACE_CACHE_DIR", str(REPO / ".sitepass" / "cache"))
+os.environ.setdefault("SITEPASS_FACE_MODEL_DIR", str(REPO / ".sitepass" / "models" / "face"))
 
 
 @pytest.fixture(scope="session")

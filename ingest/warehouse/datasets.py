@@ -50,7 +50,7 @@ BOOKKEEPING = (
 )
 
 _INT = {"child_no", "team_sys_no", "serial_no", "major", "minor", "status", "verified",
-        "verify_mode", "card_reader_no", "door_no", "days", "pay_day", "is_back_pay"}
+        "verify_mode", "card_reader_no", "door_no", "days", "pay_day"}
 _NUM = {"invest", "lng", "lat", "daily_wage", "hours", "score", "work_hours",
         "total_pay_amount", "actual_amount"}
 _TS = {"punch_at"}
