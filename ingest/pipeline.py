@@ -77,8 +77,12 @@ def _in_window(k: LandingKey, day: date, lookback: int) -> bool:
     return day - timedelta(days=lookback) <= k.partition_date <= day
 
 
-def discover(settings: Settings, day: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS,
-             feeds: tuple[str, ...] = LOAD_ORDER) -> dict[str, list[dict[str, str]]]:
+def discover(
+    settings: Settings,
+    day: date,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    feeds: tuple[str, ...] = LOAD_ORDER,
+) -> dict[str, list[dict[str, str]]]:
     """New or changed objects per feed whose partition falls in the run's window.
 
     Late files (a device that uploads days later into the partition of the punch day) are
@@ -110,13 +114,21 @@ def discover(settings: Settings, day: date, lookback_days: int = DEFAULT_LOOKBAC
     out: dict[str, list[dict[str, str]]] = {}
     for feed in feeds:
         fresh = sorted(
-            ({"key": k.key, "etag": etag} for k, etag in found.get(feed, [])
-             if (k.key, etag) not in published),
+            (
+                {"key": k.key, "etag": etag}
+                for k, etag in found.get(feed, [])
+                if (k.key, etag) not in published
+            ),
             key=lambda d: d["key"],
         )
         out[feed] = fresh
-        log.info("discover %s for %s: %d in window, %d new or changed", feed, day,
-                 len(found.get(feed, [])), len(fresh))
+        log.info(
+            "discover %s for %s: %d in window, %d new or changed",
+            feed,
+            day,
+            len(found.get(feed, [])),
+            len(fresh),
+        )
     return out
 
 
@@ -155,8 +167,9 @@ class RosterIndex:
         return False
 
 
-def stage_feed(settings: Settings, feed: str, day: date,
-               objects: list[dict[str, str]]) -> dict[str, Any]:
+def stage_feed(
+    settings: Settings, feed: str, day: date, objects: list[dict[str, str]]
+) -> dict[str, Any]:
     """Download, parse, validate and stage one feed's new objects as one batch."""
     load_id = loader.make_load_id(feed, day, [f"{o['key']}@{o['etag']}" for o in objects])
     interval = Interval(day)
@@ -165,20 +178,24 @@ def stage_feed(settings: Settings, feed: str, day: date,
         ensure_schema(cur)
         known = _known_projects(cur)
         roles = _device_roles(cur) if feed in {"zkteco", "hikvision"} else None
-        projects = sorted({k.project_code for o in objects
-                           if (k := try_parse_key(o["key"])) and k.project_code})
+        projects = sorted(
+            {k.project_code for o in objects if (k := try_parse_key(o["key"])) and k.project_code}
+        )
         roster = RosterIndex(cur, projects) if feed in {"zkteco", "hikvision"} else None
 
         def parse(obj: loader.LandingObject) -> ParseResult:
             k = try_parse_key(obj.key)
             # Punches of a project with no published roster at all cannot be checked
             # against one: they are loaded, and dbt's referential tests flag them.
-            lookup = roster if roster and k and k.project_code in roster.projects_with_roster \
-                else None
+            lookup = (
+                roster if roster and k and k.project_code in roster.projects_with_roster else None
+            )
             ctx = ParseContext.from_key(
-                obj.key, interval_end=interval.end,
+                obj.key,
+                interval_end=interval.end,
                 known_projects=known if feed != "registry" else None,
-                roster_lookup=lookup, device_roles=roles,
+                roster_lookup=lookup,
+                device_roles=roles,
             )
             return parse_object(obj.data, ctx)
 
@@ -201,15 +218,19 @@ def stage_feed(settings: Settings, feed: str, day: date,
             if feed == "payroll" and _payroll_not_yet(data, interval):
                 deferred += 1
                 continue
-            landing.append(loader.LandingObject(
-                key=o["key"], data=data,
-                partition_date=k.partition_date, partition_month=k.pay_month,
-                etag=o["etag"], context=context,
-            ))
+            landing.append(
+                loader.LandingObject(
+                    key=o["key"],
+                    data=data,
+                    partition_date=k.partition_date,
+                    partition_month=k.pay_month,
+                    etag=o["etag"],
+                    context=context,
+                )
+            )
         summary = loader.stage(cur, feed, load_id, landing, parse, keys)
     if deferred:
-        log.info("%s: %d payroll batches deferred (paid after %s)", load_id, deferred,
-                 interval.day)
+        log.info("%s: %d payroll batches deferred (paid after %s)", load_id, deferred, interval.day)
     return {**summary.as_dict(), "deferred": deferred}
 
 
@@ -242,14 +263,20 @@ def gate_feed(settings: Settings, feed: str, load_id: str) -> dict[str, Any]:
                 loader.mark_gate_failed(cur, load_id)
         if not result.success:
             raise gx_gate.GateFailed(result)
-    return {"feed": feed, "load_id": load_id, "success": True,
-            "suites": [r.as_dict() for r in results]}
+    return {
+        "feed": feed,
+        "load_id": load_id,
+        "success": True,
+        "suites": [r.as_dict() for r in results],
+    }
 
 
 def publish_feed(settings: Settings, feed: str, load_id: str) -> dict[str, Any]:
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        cur.execute("select count(*) filter (where not success) from ops.gate_results "
-                    "where load_id = %s", (load_id,))
+        cur.execute(
+            "select count(*) filter (where not success) from ops.gate_results where load_id = %s",
+            (load_id,),
+        )
         row = cur.fetchone()
         if row and row[0]:
             raise DataError(f"batch {load_id} failed its gate: refusing to publish")
@@ -257,9 +284,49 @@ def publish_feed(settings: Settings, feed: str, load_id: str) -> dict[str, Any]:
     return summary.as_dict()
 
 
-def ingest_day(settings: Settings, day: date, feeds: tuple[str, ...] = LOAD_ORDER,
-               lookback_days: int = DEFAULT_LOOKBACK_DAYS) -> dict[str, Any]:
-    """All feeds for one day without Airflow (tests, benchmarks): stage → gate → publish."""
+def plan_verification(
+    settings: Settings, day: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS
+) -> list[list[str]]:
+    """Chunks of capture keys to re-verify (their punches are published)."""
+    from ingest.verification.captures import plan
+    from ingest.verification.run import engine
+
+    eng = engine()
+    return plan(settings, day, eng.model_fingerprint, eng.config.threshold_version, lookback_days)
+
+
+def verify_captures(settings: Settings, day: date, capture_keys: list[str]) -> dict[str, Any]:
+    """Verify one chunk, then gate and publish it as a ``face`` batch."""
+    from ingest.verification.run import verify_chunk
+
+    staged = verify_chunk(settings, day, capture_keys)
+    gate_feed(settings, "face", staged["load_id"])
+    return {**publish_feed(settings, "face", staged["load_id"]), "decisions": staged["decisions"]}
+
+
+def detect_identity_fraud(
+    settings: Settings, day: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS
+) -> dict[str, int]:
+    """City-wide: one face under two IDs; one ID at two sites on one day."""
+    from ingest.verification import fraud
+
+    at = Interval(day).end
+    return {
+        "face": fraud.face_duplicates(settings, at),
+        "multi_site": fraud.multi_site(settings, at, day - timedelta(days=lookback_days)),
+    }
+
+
+def ingest_day(
+    settings: Settings,
+    day: date,
+    feeds: tuple[str, ...] = LOAD_ORDER,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    *,
+    faces: bool = True,
+) -> dict[str, Any]:
+    """All feeds for one day without Airflow (tests, benchmarks): stage → gate → publish,
+    then face re-verification of the day's captures and the identity-fraud search."""
     out: dict[str, Any] = {}
     for feed in feeds:
         objects = discover(settings, day, lookback_days, feeds=(feed,))[feed]
@@ -269,4 +336,8 @@ def ingest_day(settings: Settings, day: date, feeds: tuple[str, ...] = LOAD_ORDE
         staged = stage_feed(settings, feed, day, objects)
         gate_feed(settings, feed, staged["load_id"])
         out[feed] = publish_feed(settings, feed, staged["load_id"])
+    if faces:
+        chunks = plan_verification(settings, day, lookback_days)
+        out["face"] = [verify_captures(settings, day, chunk) for chunk in chunks]
+        out["fraud"] = detect_identity_fraud(settings, day, lookback_days)
     return out

@@ -20,8 +20,13 @@ class ObjectInfo:
 
 
 def client(s3: S3Settings) -> Minio:
-    return Minio(s3.endpoint, access_key=s3.access_key, secret_key=s3.secret_key,
-                 secure=s3.secure, region=s3.region)
+    return Minio(
+        s3.endpoint,
+        access_key=s3.access_key,
+        secret_key=s3.secret_key,
+        secure=s3.secure,
+        region=s3.region,
+    )
 
 
 def ensure_bucket(s3: S3Settings) -> None:
@@ -46,7 +51,9 @@ def get_bytes(s3: S3Settings, key: str) -> bytes:
         resp.release_conn()
 
 
-def put_bytes(s3: S3Settings, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+def put_bytes(
+    s3: S3Settings, key: str, data: bytes, content_type: str = "application/octet-stream"
+) -> None:
     client(s3).put_object(s3.bucket, key, io.BytesIO(data), len(data), content_type=content_type)
 
 

@@ -37,14 +37,28 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华"
 WORK_TYPES = ("010", "020", "040", "050", "240", "130", "270", "030", "900")
 SPECIAL_OPERATIONS = {"030", "130", "170", "180", "270", "280"}
-CERT_NAMES = {"030": "架子工", "130": "电工", "170": "起重信号工", "180": "起重机械安装拆卸工",
-              "270": "焊接与热切割作业", "280": "爆破作业"}
+CERT_NAMES = {
+    "030": "架子工",
+    "130": "电工",
+    "170": "起重信号工",
+    "180": "起重机械安装拆卸工",
+    "270": "焊接与热切割作业",
+    "280": "爆破作业",
+}
 NATIVE_AREAS = ("410102", "510104", "430102", "360102", "420102", "450102", "341102")
 ZK_VERIFY_FACE = 15
 HIK_PAGE_SIZE = 30
 PHOTO_IDENTITIES = ("obama", "biden", "tom_hanks", "astronaut", "camera")
-CASE_NAMES = ("clean", "never_pays", "wrong_account", "partial_payer", "late_payer", "showcase",
-              "multi_site_a", "multi_site_b")
+CASE_NAMES = (
+    "clean",
+    "never_pays",
+    "wrong_account",
+    "partial_payer",
+    "late_payer",
+    "showcase",
+    "multi_site_a",
+    "multi_site_b",
+)
 
 
 # --------------------------------------------------------------------------- spec
@@ -67,12 +81,30 @@ class CitySpec:
     def preset(cls, size: str, *, start: date, days: int, seed: int) -> CitySpec:
         presets: dict[str, dict[str, Any]] = {
             "tiny": {"projects": 1, "workers_per_project": 5, "photos": True},
-            "small": {"projects": 12, "workers_per_project": 25, "hikvision_share": 0.4,
-                      "bad_records": 2, "plant_cases": True, "photos": True},
-            "medium": {"projects": 60, "workers_per_project": 60, "hikvision_share": 0.4,
-                       "bad_records": 5, "plant_cases": True, "photos": True},
-            "large": {"projects": 3000, "workers_per_project": 150, "hikvision_share": 0.4,
-                      "bad_records": 20, "plant_cases": True, "photos": True},
+            "small": {
+                "projects": 12,
+                "workers_per_project": 25,
+                "hikvision_share": 0.4,
+                "bad_records": 2,
+                "plant_cases": True,
+                "photos": True,
+            },
+            "medium": {
+                "projects": 60,
+                "workers_per_project": 60,
+                "hikvision_share": 0.4,
+                "bad_records": 5,
+                "plant_cases": True,
+                "photos": True,
+            },
+            "large": {
+                "projects": 3000,
+                "workers_per_project": 150,
+                "hikvision_share": 0.4,
+                "bad_records": 20,
+                "plant_cases": True,
+                "photos": True,
+            },
         }
         if size not in presets:
             raise ValueError(f"unknown size {size!r}; choose one of {sorted(presets)}")
@@ -164,12 +196,16 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "spec": self.spec, "projects": self.projects, "districts": self.districts,
-            "objects": self.objects, "present": self.present,
+            "spec": self.spec,
+            "projects": self.projects,
+            "districts": self.districts,
+            "objects": self.objects,
+            "present": self.present,
             "planted_rejects": dict(sorted(self.planted_rejects.items())),
             "planted_flags": dict(sorted(self.planted_flags.items())),
             "planted_duplicates": self.planted_duplicates,
-            "planted_ignored": self.planted_ignored, "cases": self.cases,
+            "planted_ignored": self.planted_ignored,
+            "cases": self.cases,
             "captures": self.captures,
         }
 
@@ -196,45 +232,63 @@ def _build_project(rng: random.Random, idx: int, spec: CitySpec, seq: Iterator[i
     role = _role_of(idx, spec)
     hik = role not in {"clean", "showcase"} and rng.random() < spec.hikvision_share
     if hik:
-        devices = [Device(f"HK-DS-K1T671-{idx + 1:04d}I", "hikvision", "in", "北门进"),
-                   Device(f"HK-DS-K1T671-{idx + 1:04d}O", "hikvision", "out", "北门出")]
+        devices = [
+            Device(f"HK-DS-K1T671-{idx + 1:04d}I", "hikvision", "in", "北门进"),
+            Device(f"HK-DS-K1T671-{idx + 1:04d}O", "hikvision", "out", "北门出"),
+        ]
     else:
-        devices = [Device(f"ZK-CKUN{idx + 1:04d}", "zkteco", "both", "东门1号闸",
-                          strips_zeros=idx % 5 == 2)]
+        devices = [
+            Device(
+                f"ZK-CKUN{idx + 1:04d}", "zkteco", "both", "东门1号闸", strips_zeros=idx % 5 == 2
+            )
+        ]
     project = Project(
-        code=code, area=area, name=f"{area}片区第{idx + 1}号安置房工程",
-        contractor=make_uscc(area, rng), labour_corp=make_uscc(area, rng),
+        code=code,
+        area=area,
+        name=f"{area}片区第{idx + 1}号安置房工程",
+        contractor=make_uscc(area, rng),
+        labour_corp=make_uscc(area, rng),
         wage_account=f"4425{code[-10:]}0001",
         pay_day=15 if role in CASE_NAMES else (10, 15, 20, 25, 31)[idx % 5],
         shift_start=time(7, 30) if idx % 3 else time(8, 0),
         shift_end=time(17, 30) if idx % 3 else time(18, 0),
-        devices=devices, teams=[100000 + idx * 10 + t for t in range(2)], role=role,
+        devices=devices,
+        teams=[100000 + idx * 10 + t for t in range(2)],
+        role=role,
     )
     entry = spec.start - timedelta(days=60)
     for w in range(spec.workers_per_project):
         birth = date(1966, 1, 1) + timedelta(days=rng.randrange(0, 365 * 36))
         work_type = WORK_TYPES[w % len(WORK_TYPES)]
         worker = Worker(
-            employee_no=f"{w + 1:06d}", name=_name(rng),
-            id_number=make_id_number(rng.choice(NATIVE_AREAS), birth, next(seq),
-                                     male=rng.random() < 0.85),
+            employee_no=f"{w + 1:06d}",
+            name=_name(rng),
+            id_number=make_id_number(
+                rng.choice(NATIVE_AREAS), birth, next(seq), male=rng.random() < 0.85
+            ),
             work_type=work_type,
             corp_code=project.labour_corp if w % 4 else project.contractor,
             team_sys_no=project.teams[w % len(project.teams)],
-            daily_wage=float(rng.choice((300, 320, 350, 380, 420, 450))), entry=entry,
+            daily_wage=float(rng.choice((300, 320, 350, 380, 420, 450))),
+            entry=entry,
             absent_rate=spec.absent_rate,
         )
         worker.bank_card = f"6217{rng.randrange(10**14, 10**15)}"
         if worker.special:
-            worker.certs.append(Cert(f"特种作业操作证-{CERT_NAMES[work_type]}",
-                                     f"T{worker.id_number[:6]}{w:06d}",
-                                     spec.end + timedelta(days=400)))
+            worker.certs.append(
+                Cert(
+                    f"特种作业操作证-{CERT_NAMES[work_type]}",
+                    f"T{worker.id_number[:6]}{w:06d}",
+                    spec.end + timedelta(days=400),
+                )
+            )
         project.workers.append(worker)
     return project
 
 
-def _plant_cases(projects: list[Project], spec: CitySpec, rng: random.Random,
-                 report: Report) -> None:
+def _plant_cases(
+    projects: list[Project], spec: CitySpec, rng: random.Random, report: Report
+) -> None:
     by_role = {p.role: p for p in projects}
     months = _months(spec)
     pay_month = months[1] if len(months) > 2 else months[0]
@@ -243,40 +297,54 @@ def _plant_cases(projects: list[Project], spec: CitySpec, rng: random.Random,
         report.cases[case] = {"project": by_role[case].code, "pay_month": pay_month}
     partial = by_role["partial_payer"]
     report.cases["partial_payer"] = {
-        "project": partial.code, "pay_month": pay_month,
-        "employee_nos": [w.employee_no for w in partial.workers[1:3]]}
+        "project": partial.code,
+        "pay_month": pay_month,
+        "employee_nos": [w.employee_no for w in partial.workers[1:3]],
+    }
 
     show = by_role["showcase"]
     low = show.workers[6]
     low.absent_rate = 0.4
-    report.cases["three_month_low"] = {"project": show.code, "employee_no": low.employee_no,
-                                       "months": months}
+    report.cases["three_month_low"] = {
+        "project": show.code,
+        "employee_no": low.employee_no,
+        "months": months,
+    }
     electrician = next(w for w in show.workers if w.work_type == "130")
     electrician.certs[0].valid_until = spec.start + timedelta(days=max(spec.days // 3, 1))
     report.cases["expired_cert"] = {
-        "project": show.code, "employee_no": electrician.employee_no, "work_type": "130",
-        "valid_until": electrician.certs[0].valid_until.isoformat()}
+        "project": show.code,
+        "employee_no": electrician.employee_no,
+        "work_type": "130",
+        "valid_until": electrician.certs[0].valid_until.isoformat(),
+    }
     late = show.workers[7]
-    last_month_days = [d for d in _days(spec) if d.strftime("%Y-%m") == months[-1]
-                       and d.weekday() < 6]
+    last_month_days = [
+        d for d in _days(spec) if d.strftime("%Y-%m") == months[-1] and d.weekday() < 6
+    ]
     late.late_days = set(last_month_days[2:6])
     late.absent_rate = 0.0
-    report.cases["repeated_lateness"] = {"project": show.code, "employee_no": late.employee_no,
-                                         "month": months[-1],
-                                         "late_days": sorted(d.isoformat()
-                                                             for d in late.late_days)}
+    report.cases["repeated_lateness"] = {
+        "project": show.code,
+        "employee_no": late.employee_no,
+        "month": months[-1],
+        "late_days": sorted(d.isoformat() for d in late.late_days),
+    }
     untrained = show.workers[8]
     untrained.trained = False
-    report.cases["untrained_on_site"] = {"project": show.code,
-                                         "employee_no": untrained.employee_no}
+    report.cases["untrained_on_site"] = {"project": show.code, "employee_no": untrained.employee_no}
     no_contract = show.workers[9]
     no_contract.daily_wage = None
     report.cases["no_contract"] = {"project": show.code, "employee_no": no_contract.employee_no}
     absent = show.workers[10]
     gap = [d for d in _days(spec) if d.weekday() < 6][10:19]  # 9 required days in a row
     absent.absent_days = set(gap)
-    report.cases["long_absence"] = {"project": show.code, "employee_no": absent.employee_no,
-                                    "from": gap[0].isoformat(), "to": gap[-1].isoformat()}
+    report.cases["long_absence"] = {
+        "project": show.code,
+        "employee_no": absent.employee_no,
+        "from": gap[0].isoformat(),
+        "to": gap[-1].isoformat(),
+    }
     # The same person (same ID number) working two sites on the same days.
     a, b = by_role["multi_site_a"], by_role["multi_site_b"]
     twin = b.workers[5]
@@ -284,7 +352,8 @@ def _plant_cases(projects: list[Project], spec: CitySpec, rng: random.Random,
     twin.name = a.workers[5].name
     report.cases["identity_fraud_multi_site"] = {
         "projects": [a.code, b.code],
-        "employee_nos": [a.workers[5].employee_no, twin.employee_no]}
+        "employee_nos": [a.workers[5].employee_no, twin.employee_no],
+    }
 
 
 def _assign_photos(project: Project, spec: CitySpec, report: Report) -> None:
@@ -297,7 +366,8 @@ def _assign_photos(project: Project, spec: CitySpec, report: Report) -> None:
         fraud.photo = "obama_alias"
         report.cases["identity_fraud_face"] = {
             "project": project.code,
-            "employee_nos": [project.workers[0].employee_no, fraud.employee_no]}
+            "employee_nos": [project.workers[0].employee_no, fraud.employee_no],
+        }
 
 
 def _months(spec: CitySpec) -> list[str]:
@@ -336,8 +406,7 @@ class Writer:
         self.report.objects += 1
 
 
-def _registry(projects: list[Project], spec: CitySpec, rng: random.Random,
-              report: Report) -> bytes:
+def _registry(projects: list[Project], spec: CitySpec, rng: random.Random, report: Report) -> bytes:
     out = []
     for p in projects:
         contractor = p.contractor
@@ -345,80 +414,153 @@ def _registry(projects: list[Project], spec: CitySpec, rng: random.Random,
         if p.role == "noisy" and spec.bad_records:
             contractor = contractor[:-1] + ("1" if contractor[-1] != "1" else "2")
             report.planted_flags["bad_uscc_checksum"] += 1  # loaded and flagged
-        subs = [{"corpCode": sub_code, "corpName": f"{p.name}劳务分包公司", "corpType": "006",
-                 "entryTime": (spec.start - timedelta(days=90)).isoformat(), "exitTime": None}]
+        subs = [
+            {
+                "corpCode": sub_code,
+                "corpName": f"{p.name}劳务分包公司",
+                "corpType": "006",
+                "entryTime": (spec.start - timedelta(days=90)).isoformat(),
+                "exitTime": None,
+            }
+        ]
         if p.role == "noisy" and spec.bad_records:
             bad = make_uscc(p.area, rng)
-            subs.append({"corpCode": bad[:-1] + ("A" if bad[-1] != "A" else "B"),
-                         "corpName": f"{p.name}材料分包", "corpType": "003",
-                         "entryTime": (spec.start - timedelta(days=30)).isoformat(),
-                         "exitTime": None})
+            subs.append(
+                {
+                    "corpCode": bad[:-1] + ("A" if bad[-1] != "A" else "B"),
+                    "corpName": f"{p.name}材料分包",
+                    "corpType": "003",
+                    "entryTime": (spec.start - timedelta(days=30)).isoformat(),
+                    "exitTime": None,
+                }
+            )
             report.planted_rejects["bad_uscc_checksum"] += 1  # that corp record only
-        out.append({
-            "projectCode": p.code, "name": p.name, "category": "01", "areaCode": p.area,
-            "prjStatus": "003", "startDate": (spec.start - timedelta(days=200)).isoformat(),
-            "completeDate": (spec.end + timedelta(days=400)).isoformat(),
-            "invest": round(8000 + rng.random() * 40000, 2), "address": f"深圳市{p.area}某路",
-            "lng": round(113.8 + rng.random() * 0.4, 5), "lat": round(22.5 + rng.random() * 0.2, 5),
-            "contractorCorpCode": contractor, "contractorCorpName": f"{p.name}总承包公司",
-            "buildCorpCode": make_uscc(p.area, rng), "buildCorpName": f"{p.name}建设单位",
-            "wageAccount": {"bankCode": "105", "accountNumber": p.wage_account},
-            "payDay": p.pay_day,
-            "shift": {"start": p.shift_start.strftime("%H:%M"), "end": p.shift_end.strftime("%H:%M")},
-            "subContractors": subs,
-            "teams": [{"teamSysNo": t, "corpCode": sub_code, "teamName": f"{n + 1}班",
-                       "leaderIdCardNumber": p.workers[n].id_number,
-                       "entryTime": (spec.start - timedelta(days=60)).isoformat(),
-                       "exitTime": None} for n, t in enumerate(p.teams)],
-            "devices": [{"deviceSN": d.sn, "vendor": d.vendor, "channel": d.channel,
-                         "role": d.role} for d in p.devices],
-        })
+        out.append(
+            {
+                "projectCode": p.code,
+                "name": p.name,
+                "category": "01",
+                "areaCode": p.area,
+                "prjStatus": "003",
+                "startDate": (spec.start - timedelta(days=200)).isoformat(),
+                "completeDate": (spec.end + timedelta(days=400)).isoformat(),
+                "invest": round(8000 + rng.random() * 40000, 2),
+                "address": f"深圳市{p.area}某路",
+                "lng": round(113.8 + rng.random() * 0.4, 5),
+                "lat": round(22.5 + rng.random() * 0.2, 5),
+                "contractorCorpCode": contractor,
+                "contractorCorpName": f"{p.name}总承包公司",
+                "buildCorpCode": make_uscc(p.area, rng),
+                "buildCorpName": f"{p.name}建设单位",
+                "wageAccount": {"bankCode": "105", "accountNumber": p.wage_account},
+                "payDay": p.pay_day,
+                "shift": {
+                    "start": p.shift_start.strftime("%H:%M"),
+                    "end": p.shift_end.strftime("%H:%M"),
+                },
+                "subContractors": subs,
+                "teams": [
+                    {
+                        "teamSysNo": t,
+                        "corpCode": sub_code,
+                        "teamName": f"{n + 1}班",
+                        "leaderIdCardNumber": p.workers[n].id_number,
+                        "entryTime": (spec.start - timedelta(days=60)).isoformat(),
+                        "exitTime": None,
+                    }
+                    for n, t in enumerate(p.teams)
+                ],
+                "devices": [
+                    {"deviceSN": d.sn, "vendor": d.vendor, "channel": d.channel, "role": d.role}
+                    for d in p.devices
+                ],
+            }
+        )
     return json.dumps(out, ensure_ascii=False, indent=1).encode()
 
 
 def _roster_line(p: Project, w: Worker, spec: CitySpec) -> dict[str, Any]:
     contract = None
     if w.daily_wage is not None:
-        contract = {"contractPeriodType": "0", "startDate": w.entry.isoformat(),
-                    "endDate": (spec.end + timedelta(days=300)).isoformat(),
-                    "dailyWage": w.daily_wage}
+        contract = {
+            "contractPeriodType": "0",
+            "startDate": w.entry.isoformat(),
+            "endDate": (spec.end + timedelta(days=300)).isoformat(),
+            "dailyWage": w.daily_wage,
+        }
     trainings = []
     if w.trained:
-        trainings.append({"trainingType": "003002", "date": w.entry.isoformat(), "hours": 24,
-                          "score": 86, "passed": True})
+        trainings.append(
+            {
+                "trainingType": "003002",
+                "date": w.entry.isoformat(),
+                "hours": 24,
+                "score": 86,
+                "passed": True,
+            }
+        )
     return {
-        "employeeNo": w.employee_no, "workerName": w.name, "idCardType": "01",
-        "idCardNumber": w.id_number, "cellPhone": f"13{w.id_number[-9:].replace('X', '7')}",
-        "nation": "汉", "corpCode": w.corp_code, "teamSysNo": w.team_sys_no,
-        "workType": w.work_type, "workRole": "10" if w.work_type == "900" else "20",
-        "isTeamLeader": w.employee_no == "000001", "entryDate": w.entry.isoformat(),
-        "exitDate": None, "contract": contract,
-        "payRollBankCardNumber": w.bank_card, "payRollBankCode": "105",
-        "certifications": [{"certType": c.cert_type, "certNo": c.cert_no,
-                            "validUntil": c.valid_until.isoformat()} for c in w.certs],
+        "employeeNo": w.employee_no,
+        "workerName": w.name,
+        "idCardType": "01",
+        "idCardNumber": w.id_number,
+        "cellPhone": f"13{w.id_number[-9:].replace('X', '7')}",
+        "nation": "汉",
+        "corpCode": w.corp_code,
+        "teamSysNo": w.team_sys_no,
+        "workType": w.work_type,
+        "workRole": "10" if w.work_type == "900" else "20",
+        "isTeamLeader": w.employee_no == "000001",
+        "entryDate": w.entry.isoformat(),
+        "exitDate": None,
+        "contract": contract,
+        "payRollBankCardNumber": w.bank_card,
+        "payRollBankCode": "105",
+        "certifications": [
+            {"certType": c.cert_type, "certNo": c.cert_no, "validUntil": c.valid_until.isoformat()}
+            for c in w.certs
+        ],
         "trainings": trainings,
         "enrolmentPhoto": f"photos/enrolment/{p.code}/{w.employee_no}.jpg",
     }
 
 
-def _roster(p: Project, snapshot: date, spec: CitySpec, rng: random.Random,
-            report: Report) -> bytes:
-    lines = [json.dumps(_roster_line(p, w, spec), ensure_ascii=False)
-             for w in p.workers if _on_roster(w, snapshot)]
+def _roster(
+    p: Project, snapshot: date, spec: CitySpec, rng: random.Random, report: Report
+) -> bytes:
+    lines = [
+        json.dumps(_roster_line(p, w, spec), ensure_ascii=False)
+        for w in p.workers
+        if _on_roster(w, snapshot)
+    ]
     if p.role == "noisy" and spec.bad_records and snapshot == spec.start:
         # Ghost workers (never punch) carrying each roster-level defect once per file.
-        ghost = {"employeeNo": "900001", "workerName": _name(rng), "idCardType": "01",
-                 "corpCode": p.labour_corp, "teamSysNo": p.teams[0], "workType": "020",
-                 "workRole": "20", "isTeamLeader": False,
-                 "entryDate": spec.start.isoformat(), "exitDate": None, "contract": None,
-                 "certifications": [], "trainings": []}
+        ghost = {
+            "employeeNo": "900001",
+            "workerName": _name(rng),
+            "idCardType": "01",
+            "corpCode": p.labour_corp,
+            "teamSysNo": p.teams[0],
+            "workType": "020",
+            "workRole": "20",
+            "isTeamLeader": False,
+            "entryDate": spec.start.isoformat(),
+            "exitDate": None,
+            "contract": None,
+            "certifications": [],
+            "trainings": [],
+        }
         good_id = make_id_number("110105", date(1980, 5, 5), rng.randrange(400), male=True)
         bad_check = good_id[:-1] + ("0" if good_id[-1] != "0" else "1")
         lines.append(json.dumps({**ghost, "idCardNumber": bad_check}, ensure_ascii=False))
         report.planted_rejects["bad_id_checksum"] += 1
         other = make_id_number("110105", date(1981, 6, 6), rng.randrange(400), male=False)
-        lines.append(json.dumps({**ghost, "employeeNo": "900002", "idCardNumber": other,
-                                 "workType": "999"}, ensure_ascii=False))
+        lines.append(
+            json.dumps(
+                {**ghost, "employeeNo": "900002", "idCardNumber": other, "workType": "999"},
+                ensure_ascii=False,
+            )
+        )
         report.planted_rejects["unknown_work_type"] += 1
         lines.append(json.dumps({**ghost, "employeeNo": "900003"}, ensure_ascii=False))
         report.planted_rejects["missing_required_field"] += 1
@@ -430,7 +572,9 @@ def _roster(p: Project, snapshot: date, spec: CitySpec, rng: random.Random,
     return text.encode()
 
 
-def _punch_times(rng: random.Random, p: Project, w: Worker, day: date) -> list[tuple[datetime, str]]:
+def _punch_times(
+    rng: random.Random, p: Project, w: Worker, day: date
+) -> list[tuple[datetime, str]]:
     start = datetime.combine(day, p.shift_start)
     end = datetime.combine(day, p.shift_end)
     if day in w.late_days:
@@ -457,17 +601,25 @@ class DayPunches:
     # (time, worker, kind, capture identity or None)
 
 
-def _zk_file(p: Project, dev: Device, day: date, punches: DayPunches, spec: CitySpec,
-             rng: random.Random, report: Report, write: Writer,
-             photos: PhotoFactory | None, carry: list[str]) -> list[str]:
+def _zk_file(
+    p: Project,
+    dev: Device,
+    day: date,
+    punches: DayPunches,
+    spec: CitySpec,
+    rng: random.Random,
+    report: Report,
+    write: Writer,
+    photos: PhotoFactory | None,
+    carry: list[str],
+) -> list[str]:
     """Render one attlog; return two of its lines a flaky device resends tomorrow."""
     lines: list[str] = []
     for ts, w, kind, face in sorted(punches.lines, key=lambda x: (x[0], x[1].employee_no)):
         pin = w.employee_no.lstrip("0") if dev.strips_zeros else w.employee_no
         lines.append(f"{pin}\t{ts:%Y-%m-%d %H:%M:%S}\t1\t{ZK_STATUS[kind]}\t{ZK_VERIFY_FACE}\t0")
         if face is not None and photos is not None:
-            key = (f"photos/capture/{p.code}/{dev.sn}/dt={day}/"
-                   f"{ts:%Y%m%d%H%M%S}-{pin}.jpg")
+            key = f"photos/capture/{p.code}/{dev.sn}/dt={day}/{ts:%Y%m%d%H%M%S}-{pin}.jpg"
             write(key, photos.capture(face, f"{key}"))
             report.captures[key] = {"employee_no": w.employee_no, "face": face}
     resend = lines[:2] if p.role == "noisy" and spec.bad_records and lines else []
@@ -496,16 +648,31 @@ def _zk_file(p: Project, dev: Device, day: date, punches: DayPunches, spec: City
     return resend
 
 
-def _hik_files(p: Project, dev: Device, day: date, punches: DayPunches, spec: CitySpec,
-               rng: random.Random, report: Report, write: Writer, serial: list[int],
-               photos: PhotoFactory | None) -> None:
+def _hik_files(
+    p: Project,
+    dev: Device,
+    day: date,
+    punches: DayPunches,
+    spec: CitySpec,
+    rng: random.Random,
+    report: Report,
+    write: Writer,
+    serial: list[int],
+    photos: PhotoFactory | None,
+) -> None:
     events: list[dict[str, Any]] = []
     for ts, w, kind, face in sorted(punches.lines, key=lambda x: (x[0], x[1].employee_no)):
         serial[0] += 1
         ev: dict[str, Any] = {
-            "major": 5, "minor": 75, "time": f"{ts:%Y-%m-%dT%H:%M:%S}+08:00",
-            "employeeNoString": w.employee_no, "name": w.name, "cardReaderNo": 1,
-            "doorNo": 1, "serialNo": serial[0], "currentVerifyMode": "face",
+            "major": 5,
+            "minor": 75,
+            "time": f"{ts:%Y-%m-%dT%H:%M:%S}+08:00",
+            "employeeNoString": w.employee_no,
+            "name": w.name,
+            "cardReaderNo": 1,
+            "doorNo": 1,
+            "serialNo": serial[0],
+            "currentVerifyMode": "face",
             "attendanceStatus": HIK_STATUS[kind] if rng.random() > 0.1 else "undefined",
             "mask": "no",
         }
@@ -519,12 +686,11 @@ def _hik_files(p: Project, dev: Device, day: date, punches: DayPunches, spec: Ci
         events.append(ev)
         if rng.random() < 0.05:  # a door held open / alarm: not a person event
             serial[0] += 1
-            events.append({"major": 2, "minor": 1027, "time": ev["time"],
-                           "serialNo": serial[0]})
+            events.append({"major": 2, "minor": 1027, "time": ev["time"], "serialNo": serial[0]})
             report.planted_ignored += 1
     if not events:
         return
-    pages = [events[i:i + HIK_PAGE_SIZE] for i in range(0, len(events), HIK_PAGE_SIZE)]
+    pages = [events[i : i + HIK_PAGE_SIZE] for i in range(0, len(events), HIK_PAGE_SIZE)]
     noisy = p.role == "noisy" and spec.bad_records
     for n, page in enumerate(pages, start=1):
         body = list(page)
@@ -533,17 +699,26 @@ def _hik_files(p: Project, dev: Device, day: date, punches: DayPunches, spec: Ci
             body = overlap + body
             report.planted_duplicates += sum(1 for e in overlap if e["major"] == 5)
             report.planted_ignored += sum(1 for e in overlap if e["major"] != 5)
-        doc = {"AcsEvent": {"searchID": f"{dev.sn}-{day}", "numOfMatches": len(body),
-                            "totalMatches": len(events),
-                            "responseStatusStrg": "MORE" if n < len(pages) else "OK",
-                            "InfoList": body}}
-        write(f"punches/{p.code}/{dev.sn}/dt={day}/acsevent-{n:04d}.json",
-              json.dumps(doc, ensure_ascii=False).encode())
+        doc = {
+            "AcsEvent": {
+                "searchID": f"{dev.sn}-{day}",
+                "numOfMatches": len(body),
+                "totalMatches": len(events),
+                "responseStatusStrg": "MORE" if n < len(pages) else "OK",
+                "InfoList": body,
+            }
+        }
+        write(
+            f"punches/{p.code}/{dev.sn}/dt={day}/acsevent-{n:04d}.json",
+            json.dumps(doc, ensure_ascii=False).encode(),
+        )
     if noisy and day.day % 7 == 3:
         # A truncated re-upload of page 1: the whole file is one malformed record.
         text = json.dumps({"AcsEvent": {"InfoList": pages[0]}}, ensure_ascii=False)
-        write(f"punches/{p.code}/{dev.sn}/dt={day}/acsevent-{len(pages) + 1:04d}.json",
-              text[: len(text) // 2].encode())
+        write(
+            f"punches/{p.code}/{dev.sn}/dt={day}/acsevent-{len(pages) + 1:04d}.json",
+            text[: len(text) // 2].encode(),
+        )
         report.planted_rejects["malformed_json"] += 1
 
 
@@ -555,17 +730,27 @@ def _due_date(p: Project, month: str) -> date:
     return first_next.replace(day=min(p.pay_day, last))
 
 
-def _payroll(p: Project, month: str, present_days: dict[str, int], spec: CitySpec,
-             rng: random.Random, report: Report, write: Writer, tx: list[int]) -> None:
-    case_month = report.cases.get(p.role, {}).get("pay_month") if p.role in report.cases \
-        else None
+def _payroll(
+    p: Project,
+    month: str,
+    present_days: dict[str, int],
+    spec: CitySpec,
+    rng: random.Random,
+    report: Report,
+    write: Writer,
+    tx: list[int],
+) -> None:
+    case_month = report.cases.get(p.role, {}).get("pay_month") if p.role in report.cases else None
     if p.role == "never_pays" and month == case_month:
         return
     due = _due_date(p, month)
     if due > spec.end:
         return  # not paid yet within the generated window
-    partial = set(report.cases.get("partial_payer", {}).get("employee_nos", [])) \
-        if p.role == "partial_payer" and month == case_month else set()
+    partial = (
+        set(report.cases.get("partial_payer", {}).get("employee_nos", []))
+        if p.role == "partial_payer" and month == case_month
+        else set()
+    )
     for team in p.teams:
         details = []
         for w in p.workers:
@@ -581,25 +766,45 @@ def _payroll(p: Project, month: str, present_days: dict[str, int], spec: CitySpe
             if p.role == "wrong_account" and month == case_month:
                 pay_account = "6228480000000000001"  # the contractor's general account
             tx[0] += 1
-            details.append({
-                "idCardType": "01", "idCardNumber": w.id_number, "days": days,
-                "workHours": days * 9.5, "payRollBankCardNumber": w.bank_card,
-                "payRollBankCode": "105", "payBankCardNumber": pay_account, "payBankCode": "105",
-                "totalPayAmount": total, "actualAmount": actual, "isBackPay": 0,
-                "balanceDate": paid_on.isoformat(), "thirdPayRollCode": f"BANK-TX-{tx[0]:09d}",
-            })
+            details.append(
+                {
+                    "idCardType": "01",
+                    "idCardNumber": w.id_number,
+                    "days": days,
+                    "workHours": days * 9.5,
+                    "payRollBankCardNumber": w.bank_card,
+                    "payRollBankCode": "105",
+                    "payBankCardNumber": pay_account,
+                    "payBankCode": "105",
+                    "totalPayAmount": total,
+                    "actualAmount": actual,
+                    "isBackPay": 0,
+                    "balanceDate": paid_on.isoformat(),
+                    "thirdPayRollCode": f"BANK-TX-{tx[0]:09d}",
+                }
+            )
         if not details:
             continue
         noisy = p.role == "noisy" and spec.bad_records
         if noisy and team == p.teams[0]:
             bad = dict(details[0])
             tx[0] += 1
-            bad.update({"actualAmount": -100.0, "totalPayAmount": 100.0,
-                        "thirdPayRollCode": f"BANK-TX-{tx[0]:09d}"})
+            bad.update(
+                {
+                    "actualAmount": -100.0,
+                    "totalPayAmount": 100.0,
+                    "thirdPayRollCode": f"BANK-TX-{tx[0]:09d}",
+                }
+            )
             details.append(bad)
             report.planted_rejects["negative_amount"] += 1
-        batch = {"projectCode": p.code, "corpCode": p.labour_corp, "teamSysNo": team,
-                 "payMonth": month, "detailList": details}
+        batch = {
+            "projectCode": p.code,
+            "corpCode": p.labour_corp,
+            "teamSysNo": team,
+            "payMonth": month,
+            "detailList": details,
+        }
         base = f"payroll/{p.code}/month={month}/batch-{team}"
         write(f"{base}.json", json.dumps(batch, ensure_ascii=False).encode())
         if noisy and team == p.teams[0]:
@@ -612,8 +817,9 @@ def _payroll(p: Project, month: str, present_days: dict[str, int], spec: CitySpe
             report.planted_rejects["pay_month_format"] += len(details) - 1
 
 
-def _inspections(projects: list[Project], spec: CitySpec, rng: random.Random,
-                 report: Report, write: Writer) -> None:
+def _inspections(
+    projects: list[Project], spec: CitySpec, rng: random.Random, report: Report, write: Writer
+) -> None:
     by_day: dict[date, list[dict[str, Any]]] = {}
     seq = 0
     for p in projects:
@@ -622,22 +828,35 @@ def _inspections(projects: list[Project], spec: CitySpec, rng: random.Random,
         if p.role != "showcase" and rng.random() > 0.3:
             continue
         seq += 1
-        day = spec.start + timedelta(days=min(spec.days - 1, 5 + rng.randrange(max(spec.days - 20, 1))))
+        day = spec.start + timedelta(
+            days=min(spec.days - 1, 5 + rng.randrange(max(spec.days - 20, 1)))
+        )
         deadline = day + timedelta(days=15)
         major = p.role == "showcase"
         ins_id = f"INS-{day:%Y}-{seq:06d}"
-        finding = {"code": "RN-03" if major else "RN-07",
-                   "severity": "major" if major else "general",
-                   "description": "未按规定设置维权信息公示牌" if major else "考勤记录不完整",
-                   "deadline": deadline.isoformat(), "rectifiedDate": None}
-        record = {"inspectionId": ins_id, "projectCode": p.code, "date": day.isoformat(),
-                  "inspectorOrg": f"{p.area}住建局", "kind": "random" if seq % 2 else "routine",
-                  "findings": [finding]}
+        finding = {
+            "code": "RN-03" if major else "RN-07",
+            "severity": "major" if major else "general",
+            "description": "未按规定设置维权信息公示牌" if major else "考勤记录不完整",
+            "deadline": deadline.isoformat(),
+            "rectifiedDate": None,
+        }
+        record = {
+            "inspectionId": ins_id,
+            "projectCode": p.code,
+            "date": day.isoformat(),
+            "inspectorOrg": f"{p.area}住建局",
+            "kind": "random" if seq % 2 else "routine",
+            "findings": [finding],
+        }
         by_day.setdefault(day, []).append(record)
         if major:
-            report.cases["unrectified_major"] = {"project": p.code, "inspection_id": ins_id,
-                                                 "finding_code": "RN-03",
-                                                 "deadline": deadline.isoformat()}
+            report.cases["unrectified_major"] = {
+                "project": p.code,
+                "inspection_id": ins_id,
+                "finding_code": "RN-03",
+                "deadline": deadline.isoformat(),
+            }
             continue
         fixed = day + timedelta(days=rng.randrange(3, 12))
         if fixed <= spec.end:  # the inspectorate re-sends the record once rectified
@@ -645,8 +864,10 @@ def _inspections(projects: list[Project], spec: CitySpec, rng: random.Random,
             update["findings"][0]["rectifiedDate"] = fixed.isoformat()
             by_day.setdefault(fixed, []).append(update)
     for day, records in sorted(by_day.items()):
-        write(f"inspections/dt={day}/inspections.json",
-              json.dumps(records, ensure_ascii=False).encode())
+        write(
+            f"inspections/dt={day}/inspections.json",
+            json.dumps(records, ensure_ascii=False).encode(),
+        )
 
 
 # --------------------------------------------------------------------------- photos
@@ -656,8 +877,8 @@ class PhotoFactory:
     """Enrolment photos and gate captures from the real offline face photos."""
 
     def __init__(self, seed: int) -> None:
-        from ingest.face.config import FaceConfig  # noqa: PLC0415 - only with photos
-        from ingest.face.photos import fetch_photos  # noqa: PLC0415
+        from ingest.face.config import FaceConfig
+        from ingest.face.photos import fetch_photos
 
         self._photos = fetch_photos(FaceConfig.from_env())
         self._seed = seed
@@ -671,18 +892,29 @@ class PhotoFactory:
         return self._photos[identity].read_bytes()
 
     def enrolment(self, identity: str) -> bytes:
-        from ingest.face.photos import make_capture  # noqa: PLC0415
+        from ingest.face.photos import make_capture
 
-        return make_capture(self._bytes(identity, "enrol"), self._seed, frame=(480, 640),
-                            fill=(0.8, 0.9), gain=(1.0, 1.0), quality=(90, 90),
-                            noise_sigma=0.0)
+        return make_capture(
+            self._bytes(identity, "enrol"),
+            self._seed,
+            frame=(480, 640),
+            fill=(0.8, 0.9),
+            gain=(1.0, 1.0),
+            quality=(90, 90),
+            noise_sigma=0.0,
+        )
 
     def capture(self, identity: str, salt: str) -> bytes:
-        from ingest.face.photos import make_capture  # noqa: PLC0415
+        from ingest.face.photos import make_capture
 
         seed = random.Random(f"{self._seed}:{salt}").randrange(2**31)
-        return make_capture(self._bytes(identity, "capture"), seed, frame=(640, 480),
-                            fill=(0.6, 0.85), gain=(0.85, 1.15))
+        return make_capture(
+            self._bytes(identity, "capture"),
+            seed,
+            frame=(640, 480),
+            fill=(0.6, 0.85),
+            gain=(0.85, 1.15),
+        )
 
 
 # --------------------------------------------------------------------------- main
@@ -718,19 +950,23 @@ def generate(put: Callable[[str, bytes], None], spec: CitySpec) -> dict[str, Any
                 leaver = p.workers[12]
                 leaver.exit = snapshots[1]  # exited on the snapshot's date
                 report.cases.setdefault("roster_exits", []).append(
-                    {"project": p.code, "employee_no": leaver.employee_no,
-                     "exit_date": snapshots[1].isoformat()})
+                    {
+                        "project": p.code,
+                        "employee_no": leaver.employee_no,
+                        "exit_date": snapshots[1].isoformat(),
+                    }
+                )
 
     write(f"registry/dt={spec.start}/projects.json", _registry(projects, spec, rng, report))
     for p in projects:
         for snap in snapshots:
-            write(f"roster/{p.code}/dt={snap}/workers.jsonl",
-                  _roster(p, snap, spec, rng, report))
+            write(f"roster/{p.code}/dt={snap}/workers.jsonl", _roster(p, snap, spec, rng, report))
         if photos is not None and p is showcase:
             for w in p.workers:
                 if w.photo is not None:
-                    write(f"photos/enrolment/{p.code}/{w.employee_no}.jpg",
-                          photos.enrolment(w.photo))
+                    write(
+                        f"photos/enrolment/{p.code}/{w.employee_no}.jpg", photos.enrolment(w.photo)
+                    )
 
     buddy = spec.plant_cases and photos is not None
     buddy_dates: list[str] = []
@@ -750,13 +986,24 @@ def generate(put: Callable[[str, bytes], None], spec: CitySpec) -> dict[str, Any
                 counts = present_by_month.setdefault((p.code, day.strftime("%Y-%m")), {})
                 counts[w.employee_no] = counts.get(w.employee_no, 0) + 1
                 for ts, kind in _punch_times(rng, p, w, day):
-                    dev = p.devices[0] if len(p.devices) == 1 else \
-                        p.devices[0 if kind in {"in", "breakin"} else 1]
+                    dev = (
+                        p.devices[0]
+                        if len(p.devices) == 1
+                        else p.devices[0 if kind in {"in", "breakin"} else 1]
+                    )
                     # Captures for the last month only (earlier captures are omitted).
-                    face = w.photo if (p is showcase and photos is not None
-                                       and (spec.end - day).days < 31) else None
-                    if (face == "obama" and buddy and day.weekday() == 2
-                            and len(buddy_dates) < 3 and kind == "in"):
+                    face = (
+                        w.photo
+                        if (p is showcase and photos is not None and (spec.end - day).days < 31)
+                        else None
+                    )
+                    if (
+                        face == "obama"
+                        and buddy
+                        and day.weekday() == 2
+                        and len(buddy_dates) < 3
+                        and kind == "in"
+                    ):
                         face = "biden"  # B stands at the gate under A's number
                         buddy_dates.append(day.isoformat())
                     by_device[dev.sn].lines.append((ts, w, kind, face))
@@ -767,28 +1014,52 @@ def generate(put: Callable[[str, bytes], None], spec: CitySpec) -> dict[str, Any
                 if dev.vendor == "zkteco":
                     prev_day, prev_lines = carry.get(dev.sn, (day, []))
                     resend = prev_lines if prev_day == day - timedelta(days=1) else []
-                    carry[dev.sn] = (day, _zk_file(p, dev, day, by_device[dev.sn], spec, rng,
-                                                   report, write, photos, resend))
+                    carry[dev.sn] = (
+                        day,
+                        _zk_file(
+                            p, dev, day, by_device[dev.sn], spec, rng, report, write, photos, resend
+                        ),
+                    )
                 else:
-                    _hik_files(p, dev, day, by_device[dev.sn], spec, rng, report, write,
-                               serials[dev.sn], photos)
+                    _hik_files(
+                        p,
+                        dev,
+                        day,
+                        by_device[dev.sn],
+                        spec,
+                        rng,
+                        report,
+                        write,
+                        serials[dev.sn],
+                        photos,
+                    )
         report.present[day.isoformat()] = day_present
     if buddy_dates and showcase is not None:
         report.cases["buddy_punch"] = {
-            "project": showcase.code, "device_sn": showcase.devices[0].sn,
-            "employee_no": showcase.workers[0].employee_no, "work_dates": buddy_dates}
+            "project": showcase.code,
+            "device_sn": showcase.devices[0].sn,
+            "employee_no": showcase.workers[0].employee_no,
+            "work_dates": buddy_dates,
+        }
     for p in projects:
         for month in months:
-            _payroll(p, month, present_by_month.get((p.code, month), {}), spec, rng, report,
-                     write, tx)
+            _payroll(
+                p, month, present_by_month.get((p.code, month), {}), spec, rng, report, write, tx
+            )
     _inspections(projects, spec, rng, report, write)
     if spec.bad_records:
         # Punches filed under a project the registry does not know.
         ghost = f"{DISTRICTS[0]}20200101{9999:04d}"
         lines = [f"000001\t{spec.start} 08:0{i}:00\t1\t0\t15\t0" for i in range(spec.bad_records)]
-        write(f"punches/{ghost}/ZK-GHOST/dt={spec.start}/attlog.dat",
-              "".join(line + "\n" for line in lines).encode())
+        write(
+            f"punches/{ghost}/ZK-GHOST/dt={spec.start}/attlog.dat",
+            "".join(line + "\n" for line in lines).encode(),
+        )
         report.planted_rejects["unknown_project"] += len(lines)
-    log.info("seeded %d projects, %d objects, %d planted rejects", len(projects),
-             report.objects, sum(report.planted_rejects.values()))
+    log.info(
+        "seeded %d projects, %d objects, %d planted rejects",
+        len(projects),
+        report.objects,
+        sum(report.planted_rejects.values()),
+    )
     return report.as_dict()

@@ -89,20 +89,61 @@ def _clear(cur: psycopg2.extensions.cursor, datasets: Sequence[Dataset], load_id
     )
 
 
-def _quarantine(cur: psycopg2.extensions.cursor, feed: str, load_id: str, obj: LandingObject,
-                sha: str, result: ParseResult, keys: PiiKeys) -> None:
+def _quarantine(
+    cur: psycopg2.extensions.cursor,
+    feed: str,
+    load_id: str,
+    obj: LandingObject,
+    sha: str,
+    result: ParseResult,
+    keys: PiiKeys,
+) -> None:
     copy_rows(
-        cur, "ops.quarantine",
-        ["load_id", "object_key", "object_sha256", "reject_no", "feed", "entity", "record_no",
-         "child_no", "record_key", "reasons", "raw_text", "raw_enc"],
-        ([load_id, obj.key, sha, n, feed, r.entity or result.kind, r.record_no, r.child_no,
-          r.key, list(r.reasons), redact(r.raw), keys.encrypt(r.raw)]
-         for n, r in enumerate(result.rejects, start=1)),
+        cur,
+        "ops.quarantine",
+        [
+            "load_id",
+            "object_key",
+            "object_sha256",
+            "reject_no",
+            "feed",
+            "entity",
+            "record_no",
+            "child_no",
+            "record_key",
+            "reasons",
+            "raw_text",
+            "raw_enc",
+        ],
+        (
+            [
+                load_id,
+                obj.key,
+                sha,
+                n,
+                feed,
+                r.entity or result.kind,
+                r.record_no,
+                r.child_no,
+                r.key,
+                list(r.reasons),
+                redact(r.raw),
+                keys.encrypt(r.raw),
+            ]
+            for n, r in enumerate(result.rejects, start=1)
+        ),
     )
 
 
-def _audit(cur: psycopg2.extensions.cursor, feed: str, load_id: str, obj: LandingObject,
-           sha: str, result: ParseResult, datasets: Sequence[Dataset]) -> None:
+def _audit(
+    cur: psycopg2.extensions.cursor,
+    feed: str,
+    load_id: str,
+    obj: LandingObject,
+    sha: str,
+    result: ParseResult,
+    datasets: Sequence[Dataset],
+) -> None:
     t = result.totals()
     cur.execute(
         """insert into ops.load_audit (object_key, object_sha256, object_size, object_etag,
@@ -116,20 +157,44 @@ def _audit(cur: psycopg2.extensions.cursor, feed: str, load_id: str, obj: Landin
                duplicates = excluded.duplicates, ignored = excluded.ignored,
                ignored_by = excluded.ignored_by, encoding = excluded.encoding,
                status = 'staged', staged_at = clock_timestamp()""",
-        (obj.key, sha, len(obj.data), obj.etag, feed, obj.partition_date, obj.partition_month,
-         load_id, t.read, t.quarantined, t.duplicates, t.ignored, json.dumps(result.ignored_by),
-         result.encoding),
+        (
+            obj.key,
+            sha,
+            len(obj.data),
+            obj.etag,
+            feed,
+            obj.partition_date,
+            obj.partition_month,
+            load_id,
+            t.read,
+            t.quarantined,
+            t.duplicates,
+            t.ignored,
+            json.dumps(result.ignored_by),
+            result.encoding,
+        ),
     )
-    cur.execute("delete from ops.load_audit_entity where object_key = %s and object_sha256 = %s",
-                (obj.key, sha))
+    cur.execute(
+        "delete from ops.load_audit_entity where object_key = %s and object_sha256 = %s",
+        (obj.key, sha),
+    )
     by_entity = {ds.entity: ds.name for ds in datasets}
     for entity, c in result.counts().items():
         cur.execute(
             """insert into ops.load_audit_entity (object_key, object_sha256, entity, dataset,
                    load_id, rows_read, rows_quarantined, duplicates, ignored)
                values (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-            (obj.key, sha, entity, by_entity.get(entity, entity), load_id, c.read,
-             c.quarantined, c.duplicates, c.ignored),
+            (
+                obj.key,
+                sha,
+                entity,
+                by_entity.get(entity, entity),
+                load_id,
+                c.read,
+                c.quarantined,
+                c.duplicates,
+                c.ignored,
+            ),
         )
 
 
@@ -158,11 +223,22 @@ def stage(
             rows = result.rows if ds.entity == result.kind else result.children.get(ds.entity, [])
             cols = [c.name for c in BOOKKEEPING] + list(ds.column_names)
             staged = copy_rows(
-                cur, f"staging.{ds.name}", cols,
-                ([load_id, obj.key, sha, row["record_no"],
-                  *(obj.context[c] if c in obj.context else row.get(c)
-                    for c in ds.column_names)]
-                 for row in (scrub(feed, ds.entity, r, keys, sink) for r in rows)),
+                cur,
+                f"staging.{ds.name}",
+                cols,
+                (
+                    [
+                        load_id,
+                        obj.key,
+                        sha,
+                        row["record_no"],
+                        *(
+                            obj.context[c] if c in obj.context else row.get(c)
+                            for c in ds.column_names
+                        ),
+                    ]
+                    for row in (scrub(feed, ds.entity, r, keys, sink) for r in rows)
+                ),
             )
             summary.datasets[ds.name] = summary.datasets.get(ds.name, 0) + staged
             summary.rows_staged += staged
@@ -175,12 +251,29 @@ def stage(
         summary.duplicates += t.duplicates
         summary.ignored += t.ignored
     copy_rows(
-        cur, "staging.worker_identity",
-        ["load_id", "worker_key", "id_card_type", "id_card_number_enc", "worker_name_enc",
-         "cell_phone_enc", "bank_card_number_enc"],
-        ([load_id, wk, v.get("id_card_type"), keys.encrypt(v.get("id_card_number")),
-          keys.encrypt(v.get("worker_name")), keys.encrypt(v.get("cell_phone")),
-          keys.encrypt(v.get("bank_card_number"))] for wk, v in sorted(sink.rows.items())),
+        cur,
+        "staging.worker_identity",
+        [
+            "load_id",
+            "worker_key",
+            "id_card_type",
+            "id_card_number_enc",
+            "worker_name_enc",
+            "cell_phone_enc",
+            "bank_card_number_enc",
+        ],
+        (
+            [
+                load_id,
+                wk,
+                v.get("id_card_type"),
+                keys.encrypt(v.get("id_card_number")),
+                keys.encrypt(v.get("worker_name")),
+                keys.encrypt(v.get("cell_phone")),
+                keys.encrypt(v.get("bank_card_number")),
+            ]
+            for wk, v in sorted(sink.rows.items())
+        ),
     )
     log.info("staged %s", summary.as_dict())
     return summary
@@ -204,15 +297,19 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchSu
     datasets = feed_datasets(feed)
     for key, sha in staged:
         for ds in datasets:
-            cur.execute(f"delete from raw.{ds.name} where object_key = %s and object_sha256 <> %s",
-                        (key, sha))
+            cur.execute(
+                f"delete from raw.{ds.name} where object_key = %s and object_sha256 <> %s",
+                (key, sha),
+            )
         cur.execute(
             "update ops.load_audit set status = 'superseded' "
             "where object_key = %s and object_sha256 <> %s and status = 'published'",
             (key, sha),
         )
-    cur.execute("create temporary table if not exists _published (object_key text, "
-                "object_sha256 text, dataset text, staged bigint, loaded bigint) on commit drop")
+    cur.execute(
+        "create temporary table if not exists _published (object_key text, "
+        "object_sha256 text, dataset text, staged bigint, loaded bigint) on commit drop"
+    )
     cur.execute("truncate _published")
     for ds in datasets:
         cols = ", ".join([c.name for c in BOOKKEEPING] + list(ds.column_names))

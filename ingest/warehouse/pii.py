@@ -74,24 +74,37 @@ class IdentitySink:
                 current[k] = v
 
 
-def scrub(feed: str, entity: str, row: dict[str, Any], keys: PiiKeys,
-          sink: IdentitySink) -> dict[str, Any]:
+def scrub(
+    feed: str, entity: str, row: dict[str, Any], keys: PiiKeys, sink: IdentitySink
+) -> dict[str, Any]:
     """Replace a parser row's personal fields by keys/masks; collect plaintext in ``sink``."""
     if feed == "roster" and entity == "roster":
         wk = keys.worker_key(row.get("id_card_type"), row.get("id_card_number"))
         card = row.get("pay_roll_bank_card_number")
-        sink.add(wk, id_card_type=row.get("id_card_type"),
-                 id_card_number=row.get("id_card_number"), worker_name=row.get("worker_name"),
-                 cell_phone=row.get("cell_phone"), bank_card_number=card)
-        return {**row, "worker_key": wk, "bank_card_key": keys.bank_card_key(card),
-                "bank_card_masked": mask_card(card)}
+        sink.add(
+            wk,
+            id_card_type=row.get("id_card_type"),
+            id_card_number=row.get("id_card_number"),
+            worker_name=row.get("worker_name"),
+            cell_phone=row.get("cell_phone"),
+            bank_card_number=card,
+        )
+        return {
+            **row,
+            "worker_key": wk,
+            "bank_card_key": keys.bank_card_key(card),
+            "bank_card_masked": mask_card(card),
+        }
     if feed == "payroll":
         card = row.get("pay_roll_bank_card_number")
         wk = keys.worker_key(row.get("id_card_type"), row.get("id_card_number"))
-        sink.add(wk, id_card_type=row.get("id_card_type"),
-                 id_card_number=row.get("id_card_number"))
-        return {**row, "worker_key": wk, "bank_card_key": keys.bank_card_key(card),
-                "bank_card_masked": mask_card(card)}
+        sink.add(wk, id_card_type=row.get("id_card_type"), id_card_number=row.get("id_card_number"))
+        return {
+            **row,
+            "worker_key": wk,
+            "bank_card_key": keys.bank_card_key(card),
+            "bank_card_masked": mask_card(card),
+        }
     if feed == "registry" and entity == "project_team":
         leader = row.get("leader_id_card_number")
         wk = keys.worker_key("01", leader) if leader and len(leader) == 18 else None

@@ -13,7 +13,7 @@ import psycopg2.extensions
 
 from ingest.warehouse.datasets import BOOKKEEPING, DATASETS, Dataset
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 OPS_DDL = """
 create schema if not exists ops;
@@ -111,6 +111,45 @@ create table if not exists restricted.worker_identity (
     updated_at timestamptz not null default clock_timestamp()
 );
 revoke all on schema restricted from public;
+create table if not exists ops.face_embeddings (
+    photo_sha256 text not null,
+    model_fingerprint text not null,
+    embedding bytea,
+    reasons text[] not null,
+    faces_detected integer not null,
+    computed_at timestamptz not null default clock_timestamp(),
+    primary key (photo_sha256, model_fingerprint)
+);
+create table if not exists raw.face_enrolments (
+    project_code text not null,
+    employee_no text not null,
+    worker_key text,
+    enrolment_key text not null,
+    photo_sha256 text not null,
+    model_fingerprint text not null,
+    usable boolean not null,
+    reasons text[] not null,
+    updated_at timestamptz not null default clock_timestamp(),
+    primary key (project_code, employee_no, model_fingerprint)
+);
+create table if not exists raw.identity_fraud (
+    fraud_kind text not null,
+    worker_key text not null,
+    other_worker_key text,
+    project_code text not null,
+    other_project_code text,
+    employee_no text,
+    other_employee_no text,
+    work_date date,
+    similarity double precision,
+    model_fingerprint text,
+    threshold_version text,
+    detected_at timestamptz not null,
+    constraint identity_fraud_kind check (fraud_kind in ('face', 'multi_site'))
+);
+create unique index if not exists identity_fraud_key on raw.identity_fraud
+    (fraud_kind, worker_key, coalesce(other_worker_key, ''), project_code,
+     coalesce(other_project_code, ''), coalesce(work_date, '1900-01-01'));
 """
 
 
@@ -191,7 +230,11 @@ def ensure_schema(cur: psycopg2.extensions.cursor) -> None:
     for dataset in DATASETS.values():
         cur.execute(dataset_ddl(dataset))
     cur.execute(ROSTER_PERIODS_VIEW)
-    cur.execute("create table if not exists ops.schema_version (version integer primary key, "
-                "applied_at timestamptz not null default now())")
-    cur.execute("insert into ops.schema_version (version) values (%s) on conflict do nothing",
-                (SCHEMA_VERSION,))
+    cur.execute(
+        "create table if not exists ops.schema_version (version integer primary key, "
+        "applied_at timestamptz not null default now())"
+    )
+    cur.execute(
+        "insert into ops.schema_version (version) values (%s) on conflict do nothing",
+        (SCHEMA_VERSION,),
+    )

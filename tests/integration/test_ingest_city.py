@@ -20,8 +20,11 @@ def _checksums(settings: Any) -> dict[str, str]:
 
     out = {}
     for name in DATASETS:
-        rows = query(settings, f"select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) "
-                               f"from (select * from raw.{name}) t")
+        rows = query(
+            settings,
+            f"select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) "
+            f"from (select * from raw.{name}) t",
+        )
         out[name] = rows[0][0]
     return out
 
@@ -46,8 +49,9 @@ def city(stack: dict[str, Any]) -> dict[str, Any]:
     for obj in mc.list_objects(settings.s3.bucket, recursive=True):
         mc.remove_object(settings.s3.bucket, obj.object_name)
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        cur.execute("drop schema if exists raw, staging, ops, restricted, stg, int, marts, ref "
-                    "cascade")
+        cur.execute(
+            "drop schema if exists raw, staging, ops, restricted, stg, int, marts, ref cascade"
+        )
     report = write_city(settings.s3, CitySpec.preset("small", start=START, days=DAYS, seed=3))
     _ingest(settings)
     return {"settings": settings, "report": report}
@@ -55,22 +59,32 @@ def city(stack: dict[str, Any]) -> dict[str, Any]:
 
 def test_every_file_balances(city: dict[str, Any]) -> None:
     # THEN for every file: read = loaded + quarantined + duplicates + ignored, and published
-    rows = query(city["settings"], "select object_key, rows_read, rows_loaded, rows_quarantined, "
-                                   "duplicates, ignored, status from ops.load_audit")
+    rows = query(
+        city["settings"],
+        "select object_key, rows_read, rows_loaded, rows_quarantined, "
+        "duplicates, ignored, status from ops.load_audit",
+    )
     assert rows
     for key, read, loaded, quarantined, dups, ignored, status in rows:
         assert read == loaded + quarantined + dups + ignored, key
         assert status == "published", key
     # AND per entity too (a project's sub-contractors, a worker's trainings, ...)
-    bad = query(city["settings"], "select count(*) from ops.load_audit_entity where rows_read <> "
-                                  "rows_loaded + rows_quarantined + duplicates + ignored")
+    bad = query(
+        city["settings"],
+        "select count(*) from ops.load_audit_entity where rows_read <> "
+        "rows_loaded + rows_quarantined + duplicates + ignored",
+    )
     assert bad == [(0,)]
 
 
 def test_quarantine_matches_what_was_planted(city: dict[str, Any]) -> None:
     report = city["report"]
-    got = dict(query(city["settings"], "select reason, count(*) from ops.quarantine, "
-                                       "unnest(reasons) reason group by 1"))
+    got = dict(
+        query(
+            city["settings"],
+            "select reason, count(*) from ops.quarantine, unnest(reasons) reason group by 1",
+        )
+    )
     assert got == report["planted_rejects"]
     assert sum(report["planted_rejects"].values()) > 0
     # every reason in the quarantine is a documented code
@@ -81,8 +95,9 @@ def test_quarantine_matches_what_was_planted(city: dict[str, Any]) -> None:
 
 def test_duplicates_and_ignored_events_are_counted(city: dict[str, Any]) -> None:
     report = city["report"]
-    (dups, ignored), = query(city["settings"], "select sum(duplicates), sum(ignored) "
-                                               "from ops.load_audit")
+    ((dups, ignored),) = query(
+        city["settings"], "select sum(duplicates), sum(ignored) from ops.load_audit"
+    )
     assert dups == report["planted_duplicates"] > 0
     assert ignored == report["planted_ignored"] > 0
 
@@ -93,15 +108,22 @@ def test_no_plaintext_personal_numbers_outside_restricted(city: dict[str, Any]) 
     from ingest.warehouse.pii import PiiKeys
 
     keys = PiiKeys(settings.pii_secret)
-    ids = [keys.decrypt(bytes(b)) for (b,) in query(
-        settings, "select id_card_number_enc from restricted.worker_identity limit 20")]
+    ids = [
+        keys.decrypt(bytes(b))
+        for (b,) in query(
+            settings, "select id_card_number_enc from restricted.worker_identity limit 20"
+        )
+    ]
     assert ids and all(len(i) == 18 for i in ids)
     # THEN no raw table holds any of them in any column
     from ingest.warehouse.datasets import DATASETS
 
     for name in DATASETS:
-        hits = query(settings, f"select count(*) from raw.{name} t where t::text like any(%s)",
-                     ([f"%{i}%" for i in ids],))
+        hits = query(
+            settings,
+            f"select count(*) from raw.{name} t where t::text like any(%s)",
+            ([f"%{i}%" for i in ids],),
+        )
         assert hits == [(0,)], name
 
 
@@ -121,23 +143,41 @@ def test_replaced_file_replaces_exactly_its_rows(city: dict[str, Any]) -> None:
     from ingest.pipeline import ingest_day
     from ingest.storage import get_bytes, put_bytes
 
-    (key,) = query(settings, "select object_key from ops.load_audit where feed = 'zkteco' and "
-                             "rows_quarantined = 0 and duplicates = 0 and rows_loaded > 4 "
-                             "order by object_key limit 1")[0]
-    others_before = query(settings, "select md5(string_agg(t::text, '|' order by t::text)) "
-                                    "from raw.zkteco_punches t where object_key <> %s", (key,))
+    (key,) = query(
+        settings,
+        "select object_key from ops.load_audit where feed = 'zkteco' and "
+        "rows_quarantined = 0 and duplicates = 0 and rows_loaded > 4 "
+        "order by object_key limit 1",
+    )[0]
+    others_before = query(
+        settings,
+        "select md5(string_agg(t::text, '|' order by t::text)) "
+        "from raw.zkteco_punches t where object_key <> %s",
+        (key,),
+    )
     lines = get_bytes(settings.s3, key).decode().splitlines()
     # WHEN the device re-uploads a corrected file: one punch removed
     put_bytes(settings.s3, key, ("\n".join(lines[1:]) + "\n").encode())
     ingest_day(settings, START + timedelta(days=DAYS - 1))
     # THEN that file's rows are the new version's, every other file's rows are untouched
-    assert query(settings, "select count(*) from raw.zkteco_punches where object_key = %s",
-                 (key,)) == [(len(lines) - 1,)]
-    assert query(settings, "select md5(string_agg(t::text, '|' order by t::text)) "
-                           "from raw.zkteco_punches t where object_key <> %s", (key,)) \
+    assert query(
+        settings, "select count(*) from raw.zkteco_punches where object_key = %s", (key,)
+    ) == [(len(lines) - 1,)]
+    assert (
+        query(
+            settings,
+            "select md5(string_agg(t::text, '|' order by t::text)) "
+            "from raw.zkteco_punches t where object_key <> %s",
+            (key,),
+        )
         == others_before
-    statuses = Counter(s for (s,) in query(settings, "select status from ops.load_audit "
-                                                     "where object_key = %s", (key,)))
+    )
+    statuses = Counter(
+        s
+        for (s,) in query(
+            settings, "select status from ops.load_audit where object_key = %s", (key,)
+        )
+    )
     assert statuses == Counter({"published": 1, "superseded": 1})
 
 
@@ -146,8 +186,9 @@ def test_late_file_is_picked_up_by_the_next_run(city: dict[str, Any]) -> None:
     from ingest.pipeline import ingest_day
     from ingest.storage import put_bytes
 
-    project, device = query(settings, "select project_code, device_sn from raw.zkteco_punches "
-                                      "limit 1")[0]
+    project, device = query(
+        settings, "select project_code, device_sn from raw.zkteco_punches limit 1"
+    )[0]
     late_day = START + timedelta(days=DAYS - 4)
     # GIVEN a second gate that was offline uploads its file into a past partition
     late_key = f"punches/{project}/{device}-B/dt={late_day}/attlog.dat"
@@ -155,8 +196,9 @@ def test_late_file_is_picked_up_by_the_next_run(city: dict[str, Any]) -> None:
     # WHEN the next daily run happens
     ingest_day(settings, START + timedelta(days=DAYS))
     # THEN the late file is loaded into its own partition
-    assert query(settings, "select work_date from raw.zkteco_punches where object_key = %s",
-                 (late_key,)) == [(late_day,)]
+    assert query(
+        settings, "select work_date from raw.zkteco_punches where object_key = %s", (late_key,)
+    ) == [(late_day,)]
 
 
 def test_failure_mid_load_leaves_no_partial_rows(city: dict[str, Any]) -> None:
@@ -166,11 +208,15 @@ def test_failure_mid_load_leaves_no_partial_rows(city: dict[str, Any]) -> None:
     from ingest.warehouse.db import connect
 
     day = START + timedelta(days=DAYS + 1)
-    project, device = query(settings, "select project_code, device_sn from raw.zkteco_punches "
-                                      "order by 1 limit 1")[0]
+    project, device = query(
+        settings, "select project_code, device_sn from raw.zkteco_punches order by 1 limit 1"
+    )[0]
     for n, dev in enumerate((device + "-X1", device + "-X2")):
-        put_bytes(settings.s3, f"punches/{project}/{dev}/dt={day}/attlog.dat",
-                  f"000003\t{day} 07:0{n}:00\t1\t0\t15\t0\n".encode())
+        put_bytes(
+            settings.s3,
+            f"punches/{project}/{dev}/dt={day}/attlog.dat",
+            f"000003\t{day} 07:0{n}:00\t1\t0\t15\t0\n".encode(),
+        )
     # GIVEN the database fails while the second object of the batch is being written
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         cur.execute("""create or replace function staging.fail_x2() returns trigger
@@ -186,9 +232,13 @@ def test_failure_mid_load_leaves_no_partial_rows(city: dict[str, Any]) -> None:
             stage_feed(settings, "zkteco", day, objects)
     finally:
         with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-            cur.execute("drop trigger fail_x2 on staging.zkteco_punches; "
-                        "drop function staging.fail_x2()")
+            cur.execute(
+                "drop trigger fail_x2 on staging.zkteco_punches; drop function staging.fail_x2()"
+            )
     # THEN neither object left rows, quarantine entries or audit rows behind
     for table in ("staging.zkteco_punches", "ops.quarantine", "ops.load_audit"):
-        assert query(settings, f"select count(*) from {table} where object_key like %s",
-                     (f"%-X_/dt={day}/%",)) == [(0,)], table
+        assert query(
+            settings,
+            f"select count(*) from {table} where object_key like %s",
+            (f"%-X_/dt={day}/%",),
+        ) == [(0,)], table
