@@ -20,6 +20,7 @@ help:
 
 setup: $(BIN)/sitepass
 	@bash infra/scripts/system-deps.sh
+	@$(BIN)/sitepass face build >/dev/null  # converts the pinned face models (offline-ready)
 
 $(BIN)/sitepass: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \

@@ -24,7 +24,7 @@ LOCAL_TZ = "Asia/Shanghai"
 FEEDS = ("registry", "roster", "zkteco", "hikvision", "payroll", "inspections")
 RAW_ASSETS = {
     feed: Asset(name=f"raw.{feed}", uri=f"postgres://warehouse:5432/sitepass/raw/{feed}")
-    for feed in FEEDS
+    for feed in (*FEEDS, "face")
 }
 MART_ATTENDANCE = Asset(
     name="marts.fct_attendance_daily",
@@ -94,6 +94,33 @@ def landing_daily() -> None:
             return {"feed": batch["feed"], "objects": 0}
         return publish_feed(Settings.from_env(), batch["feed"], batch["load_id"])
 
+    @task
+    def plan_faces(data_interval_start: Any = None) -> list[list[str]]:
+        from ingest.config import Settings
+        from ingest.pipeline import plan_verification
+
+        return plan_verification(Settings.from_env(), _local_day(data_interval_start))
+
+    @task(max_active_tis_per_dagrun=2, outlets=[RAW_ASSETS["face"]])
+    def verify_faces(chunk: list[str], data_interval_start: Any = None) -> dict[str, Any]:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from ingest.config import Settings
+        from ingest.pipeline import verify_captures
+        from ingest.quality.gate import GateFailed
+
+        try:
+            return verify_captures(Settings.from_env(), _local_day(data_interval_start), chunk)
+        except GateFailed as exc:
+            raise AirflowFailException(str(exc)) from exc
+
+    @task
+    def identity_fraud(verified: Any, data_interval_start: Any = None) -> dict[str, int]:
+        from ingest.config import Settings
+        from ingest.pipeline import detect_identity_fraud
+
+        return detect_identity_fraud(Settings.from_env(), _local_day(data_interval_start))
+
     @task(outlets=[MART_ATTENDANCE])
     def build_marts(data_interval_end: Any = None) -> int:
         from ingest.config import Settings
@@ -121,7 +148,16 @@ def landing_daily() -> None:
         group = load()
         previous >> group
         previous = group
-    previous >> build_marts()
+
+    @task_group(group_id="faces")
+    def faces() -> Any:
+        """Re-verify the day's gate captures in chunks (dynamic mapping, not a task per
+        photo), then search the city for identity fraud."""
+        verified = verify_faces.expand(chunk=plan_faces())
+        return identity_fraud(verified)
+
+    face_group = faces()
+    previous >> face_group >> build_marts()
 
 
 landing_daily()

@@ -120,6 +120,38 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Re-verify the gate captures of a date range outside Airflow, with a progress bar."""
+    from tqdm import tqdm
+
+    from ingest.config import Settings
+    from ingest.pipeline import detect_identity_fraud, plan_verification, verify_captures
+
+    settings = Settings.from_env()
+    totals: dict[str, int] = {}
+    day = args.start
+    while day <= args.end:
+        chunks = plan_verification(settings, day)
+        with tqdm(total=sum(len(c) for c in chunks), desc=f"verify {day}", unit="capture",
+                  file=sys.stderr, disable=None) as bar:
+            for chunk in chunks:
+                out = verify_captures(settings, day, chunk)
+                for decision, n in out["decisions"].items():
+                    totals[decision] = totals.get(decision, 0) + n
+                bar.update(len(chunk))
+        fraud = detect_identity_fraud(settings, day)
+        log.info("%s: identity fraud found: %s", day, fraud)
+        day += timedelta(days=1)
+    log.info("decisions: %s", totals)
+    return 0
+
+
+def cmd_face(args: argparse.Namespace) -> int:
+    from ingest.face.__main__ import main as face_main
+
+    return int(face_main([args.action, *args.rest]))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sitepass", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -148,6 +180,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", type=_date, required=True)
     p.add_argument("--city", help="city code (first 4 digits of areaCode)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("verify", help="re-verify gate captures of a date range (no Airflow)")
+    p.add_argument("--start", type=_date, required=True)
+    p.add_argument("--end", type=_date, required=True)
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("face", help="face model pack: build | calibrate | bench")
+    p.add_argument("action", choices=["build", "calibrate", "bench"])
+    p.add_argument("rest", nargs=argparse.REMAINDER, help="options of the action")
+    p.set_defaults(func=cmd_face)
     return parser
 
 

@@ -51,9 +51,17 @@ def codes_dir(override: str | Path | None = None) -> Path:
     return Path(env) if env else DEFAULT_CODES_DIR
 
 
+_TABLES: dict[tuple[str | None, str | None, str], Mapping[str, Row]] = {}
+
+
 def table(name: str, directory: str | Path | None = None) -> Mapping[str, Row]:
     """The code table ``name`` as a read-only mapping ``code -> row`` (all values text)."""
-    return _load(str(codes_dir(directory)), name)
+    # Hot path (called per record): memoise on the override and the environment value.
+    memo = (None if directory is None else str(directory), os.environ.get(ENV_VAR), name)
+    found = _TABLES.get(memo)
+    if found is None:
+        found = _TABLES[memo] = _load(str(codes_dir(directory)), name)
+    return found
 
 
 def codes(name: str, directory: str | Path | None = None) -> frozenset[str]:
@@ -92,6 +100,7 @@ def hikvision_punch_minors(directory: str | Path | None = None) -> frozenset[int
 
 def clear_cache() -> None:
     _load.cache_clear()
+    _TABLES.clear()
 
 
 @lru_cache(maxsize=128)
