@@ -63,6 +63,8 @@ class Settings:
     pii_secret: bytes  # HMAC key for worker_key; never logged
     dbt_project_dir: Path
     dags_dir: Path
+    national_appid: str = ""
+    national_appsecret: str = ""  # 32 characters; AES key of the national export
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -95,6 +97,10 @@ class Settings:
             pii_secret=secret.encode(),
             dbt_project_dir=Path(os.environ.get("SITEPASS_DBT_DIR", REPO_ROOT / "dbt")),
             dags_dir=REPO_ROOT / "dags",
+            national_appid=os.environ.get("SITEPASS_NATIONAL_APPID")
+            or state.get("national", {}).get("appid", ""),
+            national_appsecret=os.environ.get("SITEPASS_NATIONAL_APPSECRET")
+            or state.get("national", {}).get("appsecret", ""),
         )
 
 

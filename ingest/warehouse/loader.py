@@ -83,6 +83,7 @@ def _clear(cur: psycopg2.extensions.cursor, datasets: Sequence[Dataset], load_id
     for ds in datasets:
         cur.execute(f"delete from staging.{ds.name} where load_id = %s", (load_id,))
     cur.execute("delete from staging.worker_identity where load_id = %s", (load_id,))
+    cur.execute("delete from staging.bank_cards where load_id = %s", (load_id,))
     cur.execute("delete from ops.quarantine where load_id = %s", (load_id,))
     cur.execute(
         "delete from ops.load_audit where load_id = %s and status <> 'published'", (load_id,)
@@ -275,6 +276,10 @@ def stage(
             for wk, v in sorted(sink.rows.items())
         ),
     )
+    copy_rows(
+        cur, "staging.bank_cards", ["load_id", "bank_card_key", "bank_card_number_enc"],
+        ([load_id, k, keys.encrypt(v)] for k, v in sorted(sink.cards.items())),
+    )
     log.info("staged %s", summary.as_dict())
     return summary
 
@@ -381,6 +386,14 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchSu
         (load_id,),
     )
     cur.execute("delete from staging.worker_identity where load_id = %s", (load_id,))
+    cur.execute(
+        """insert into restricted.bank_cards (bank_card_key, bank_card_number_enc, first_load_id)
+           select bank_card_key, bank_card_number_enc, load_id from staging.bank_cards
+            where load_id = %s
+           on conflict (bank_card_key) do nothing""",
+        (load_id,),
+    )
+    cur.execute("delete from staging.bank_cards where load_id = %s", (load_id,))
     log.info("published %s", summary.as_dict())
     return summary
 

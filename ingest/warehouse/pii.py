@@ -64,6 +64,11 @@ class IdentitySink:
     """Plaintext identities seen in a batch, keyed by worker_key (encrypted on write)."""
 
     rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cards: dict[str, str] = field(default_factory=dict)  # bank_card_key -> card number
+
+    def add_card(self, key: str | None, number: str | None) -> None:
+        if key is not None and number:
+            self.cards[key] = number
 
     def add(self, key: str | None, **values: Any) -> None:
         if key is None:

@@ -13,7 +13,7 @@ import psycopg2.extensions
 
 from ingest.warehouse.datasets import BOOKKEEPING, DATASETS, Dataset
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 OPS_DDL = """
 create schema if not exists ops;
@@ -109,6 +109,17 @@ create table if not exists restricted.worker_identity (
     bank_card_number_enc bytea,
     first_load_id text not null,
     updated_at timestamptz not null default clock_timestamp()
+);
+create table if not exists staging.bank_cards (
+    load_id text not null,
+    bank_card_key text not null,
+    bank_card_number_enc bytea not null,
+    primary key (load_id, bank_card_key)
+);
+create table if not exists restricted.bank_cards (
+    bank_card_key text primary key,
+    bank_card_number_enc bytea not null,
+    first_load_id text not null
 );
 revoke all on schema restricted from public;
 create table if not exists ops.face_embeddings (
