@@ -175,11 +175,8 @@ def export_month(settings: Settings, city: str, month: str, as_of: datetime) -> 
             )
         for (project, team), items in sorted(groups.items()):
             for part, i in enumerate(range(0, len(items), PART_SIZE), start=1):
-                payload = {
-                    "projectCode": project,
-                    "teamSysNo": team,
-                    "dataList": items[i : i + PART_SIZE],
-                }
+                part_items = items[i : i + PART_SIZE]
+                payload = {"projectCode": project, "teamSysNo": team, "dataList": part_items}
                 req = request(ATTENDANCE_METHOD, payload, creds, timestamp)
                 validate(req, creds)
                 key = f"{prefix}/{project}/{ATTENDANCE_METHOD}-{team}-{part:03d}.json"
@@ -190,7 +187,7 @@ def export_month(settings: Settings, city: str, month: str, as_of: datetime) -> 
                     "application/json",
                 )
                 manifest["files"].append(key)
-                manifest["attendance_records"] += len(payload["dataList"])
+                manifest["attendance_records"] += len(part_items)
 
         cur.execute(PAYROLL_SQL, {"month": month, "city": city})
         cols = [d.name for d in cur.description]

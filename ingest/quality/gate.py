@@ -1,42 +1,44 @@
 """Run a dataset's checkpoint on one staged batch, inside PostgreSQL.
 
-The GX project is a file context under ``expectations/``; the datasource's connection
-string is the ``${SITEPASS_GX_PG_URL}`` variable, so no credential is written to disk.
-The batch is the staging table's rows with ``load_id`` = the batch's load id.
+The batch is ``staging.<dataset>`` where ``load_id`` = the batch's load id (GX batch
+parameter ``load_id``). Every batch is validated with result format ``BOOLEAN_ONLY`` (one
+aggregate query for all column checks, no sample queries); a batch with any failed
+expectation is validated again with ``SUMMARY`` to collect counts and sample values for
+the error, the result table and Data Docs. Volume parameters and the run day are
+computed first (:mod:`ingest.quality.volume`).
+
+Public API (kept for ``ingest.pipeline``): :data:`SUITES`, :func:`run_gate`,
+:func:`record`, :class:`GateResult`, :class:`GateFailed`. :func:`gate_batch` gates every
+dataset of a feed's batch at once (what the Airflow helper in ``plugins/`` calls).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
+import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ingest.config import REPO_ROOT
-from ingest.quality.suites import CRITICAL, SUITES
+from ingest.quality import project
+from ingest.quality import volume as vol
+from ingest.quality.results import record
+from ingest.quality.suites import CRITICAL, SUITES, WARNING, Check, Suite
+
+__all__ = [
+    "CRITICAL",
+    "SUITES",
+    "WARNING",
+    "GateFailed",
+    "GateResult",
+    "gate_batch",
+    "record",
+    "run_gate",
+]
 
 log = logging.getLogger(__name__)
 
-GX_PROJECT_DIR = REPO_ROOT / "expectations"
-DATASOURCE = "warehouse"
-PG_URL_VAR = "SITEPASS_GX_PG_URL"
-
-
-class GateFailed(RuntimeError):
-    """A critical expectation failed: the batch must not be published."""
-
-    def __init__(self, result: GateResult) -> None:
-        self.result = result
-        lines = [f"gate failed for {result.dataset} batch {result.load_id}:"]
-        for f in result.failures:
-            if f["severity"] == CRITICAL:
-                lines.append(
-                    f"  - {f['expectation']} {f['kwargs']}: {f['unexpected_count']} unexpected "
-                    f"of {f['element_count']}, e.g. {f['sample']}"
-                )
-        super().__init__("\n".join(lines))
+SAMPLE_SIZE = 5
 
 
 @dataclass(slots=True)
@@ -46,8 +48,21 @@ class GateResult:
     suite: str
     success: bool  # no critical failure
     evaluated: int
-    failures: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)  # critical and warning
     row_count: int | None = None
+    seconds: float | None = None  # checkpoint time (both passes), excluding Data Docs
+    load_seconds: float | None = None
+    statistics: dict[str, Any] = field(default_factory=dict)
+    volume: dict[str, Any] = field(default_factory=dict)
+    result_ids: list[Any] = field(default_factory=list, repr=False)  # GX validation results
+
+    @property
+    def critical(self) -> list[dict[str, Any]]:
+        return [f for f in self.failures if f["severity"] == CRITICAL]
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        return [f for f in self.failures if f["severity"] != CRITICAL]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,133 +72,246 @@ class GateResult:
             "success": self.success,
             "evaluated": self.evaluated,
             "failed": len(self.failures),
+            "critical": len(self.critical),
+            "warnings": len(self.warnings),
             "row_count": self.row_count,
+            "gate_seconds": None if self.seconds is None else round(self.seconds, 3),
+            "load_seconds": None if self.load_seconds is None else round(self.load_seconds, 3),
+            "statistics": self.statistics,
+            "volume": self.volume,
             "failures": self.failures,
         }
 
-
-def _quiet_gx() -> None:
-    for name in (
-        "great_expectations",
-        "great_expectations.core",
-        "great_expectations._docs_decorators",
-    ):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    def summary(self) -> str:
+        head = (f"{self.dataset} batch {self.load_id}: {self.row_count} rows, "
+                f"{self.evaluated} expectations, {len(self.critical)} critical and "
+                f"{len(self.warnings)} warning failures")
+        return "\n".join([head, *(f"  - {_describe(f)}" for f in self.failures)])
 
 
-def _sqlalchemy_url(dsn: str) -> str:
-    return "postgresql+psycopg2://" + dsn.split("://", 1)[1]
+def _describe(f: dict[str, Any]) -> str:
+    where = f.get("column") or ""
+    count = f.get("unexpected_count")
+    of = f.get("element_count")
+    n = "" if count is None else f": {count} unexpected" + ("" if of is None else f" of {of}")
+    obs = f.get("observed_value")
+    seen = "" if obs is None or count is not None else f": observed {obs}"
+    sample = f" e.g. {json.dumps(f['sample'], ensure_ascii=False, default=str)}" \
+        if f.get("sample") else ""
+    err = f" (error: {f['error']})" if f.get("error") else ""
+    return (f"[{f['severity']}] {f['check']} ({f['expectation']}"
+            f"{' ' + where if where else ''}){n}{seen}{sample}{err}")
 
 
-def get_context(project_dir: Path = GX_PROJECT_DIR) -> Any:
-    _quiet_gx()
-    import great_expectations as gx
+class GateFailed(RuntimeError):
+    """A critical expectation failed: the batch must not be published."""
 
-    return gx.get_context(mode="file", project_root_dir=str(project_dir))
-
-
-def register(context: Any, dataset: str) -> Any:
-    """Create or update the datasource, asset, batch definition, suite and checkpoint."""
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-    from great_expectations.core.partitioners import PartitionerColumnValue
-
-    try:  # keep the datasource (and its assets' ids) stable across runs
-        ds = context.data_sources.get(DATASOURCE)
-    except (KeyError, ValueError, LookupError):
-        ds = context.data_sources.add_postgres(
-            name=DATASOURCE, connection_string="${" + PG_URL_VAR + "}"
-        )
-    try:
-        asset = ds.get_asset(dataset)
-    except LookupError:
-        asset = ds.add_table_asset(name=dataset, table_name=dataset, schema_name="staging")
-    try:
-        batch_def = asset.get_batch_definition("by_load_id")
-    except KeyError:
-        batch_def = asset.add_batch_definition(
-            "by_load_id",
-            partitioner=PartitionerColumnValue(column_name="load_id"),
-            validate_partitioner=False,
-        )
-    suite = gx.ExpectationSuite(name=f"{dataset}_suite")
-    for cls_name, kwargs, severity in SUITES[dataset]():
-        exp = getattr(gxe, cls_name)(**kwargs, severity=severity)
-        suite.add_expectation(exp)
-    suite = context.suites.add_or_update(suite)
-    vd = context.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=f"{dataset}_by_load_id", data=batch_def, suite=suite)
-    )
-    return context.checkpoints.add_or_update(
-        gx.Checkpoint(
-            name=f"{dataset}_gate",
-            validation_definitions=[vd],
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5},
-        )
-    )
+    def __init__(self, result: GateResult | list[GateResult]) -> None:
+        results = result if isinstance(result, list) else [result]
+        failed = [r for r in results if not r.success]
+        self.result = failed[0] if failed else results[0]
+        self.results = results
+        lines = []
+        for r in failed:
+            lines.append(f"gate failed for {r.dataset} batch {r.load_id} ({r.row_count} rows): "
+                         f"{len(r.critical)} critical expectation(s) failed; the batch stays in "
+                         f"staging.{r.dataset} and is not published")
+            lines += [f"  - {_describe(f)}" for f in r.critical]
+            lines += [f"  - {_describe(f)}" for f in r.warnings]
+        super().__init__("\n".join(lines))
 
 
-def run_gate(warehouse_dsn: str, dataset: str, load_id: str) -> GateResult:
-    """Validate the staged batch; return the result (the caller decides on publish)."""
-    os.environ[PG_URL_VAR] = _sqlalchemy_url(warehouse_dsn)
-    context = get_context()
-    checkpoint = register(context, dataset)
-    from great_expectations.exceptions.exceptions import NoAvailableBatchesError
+# --- running -----------------------------------------------------------------------------
 
-    try:
-        run = checkpoint.run(batch_parameters={"load_id": load_id})
-    except NoAvailableBatchesError:
-        # Nothing staged under this load id (every row quarantined or a duplicate): there
-        # is nothing to publish and nothing to validate; batch-level checks live upstream.
-        log.info("gate: batch %s of %s has no staged rows", load_id, dataset)
-        return GateResult(dataset, load_id, f"{dataset}_suite", True, 0, [], 0)
-    failures: list[dict[str, Any]] = []
+
+def _failure(r: Any, checks: dict[str, Check]) -> dict[str, Any]:
+    cfg = r.expectation_config
+    meta = cfg.meta or {}
+    check = checks.get(meta.get("check", ""))
+    res = r.result or {}
+    exc = r.exception_info or {}
+    error = None
+    if exc.get("raised_exception"):
+        error = str(exc.get("exception_message") or "")[:500]
+    kwargs = {k: v for k, v in cfg.kwargs.items()
+              if k not in {"batch_id", "unexpected_rows_query", "value_set", "column_list", "column_set"}}
+    sample = res.get("partial_unexpected_list")
+    if sample is None:
+        sample = (res.get("details") or {}).get("sample")
+    return {
+        "check": meta.get("check", cfg.type),
+        "expectation": cfg.type,
+        "severity": check.severity if check else str(meta.get("severity", CRITICAL)),
+        "column": cfg.kwargs.get("column"),
+        "kwargs": json.loads(json.dumps(kwargs, default=str)),
+        "unexpected_count": res.get("unexpected_count",
+                                    res.get("observed_value") if "unexpected_rows" in cfg.type
+                                    else None),
+        "element_count": res.get("element_count"),
+        "observed_value": json.loads(json.dumps(res.get("observed_value"), default=str)),
+        "sample": json.loads(json.dumps((sample or [])[:SAMPLE_SIZE], default=str)),
+        "error": error,
+        "why": check.why if check else "",
+    }
+
+
+def _row_count(warehouse_dsn: str, dataset: str, load_id: str) -> int:
+    from ingest.warehouse.db import connect
+
+    with connect(warehouse_dsn) as conn, conn.cursor() as cur:
+        cur.execute(f"select count(*) from {project.SCHEMA}.{dataset} where load_id = %s",
+                    (load_id,))
+        row = cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+def _parameters(warehouse_dsn: str, suite: Suite, load_id: str) -> vol.Baseline:
+    from ingest.warehouse.db import connect
+
+    with connect(warehouse_dsn) as conn, conn.cursor() as cur:
+        return vol.parameters(cur, suite.dataset, load_id, suite.volume)
+
+
+def _empty_batch(suite: Suite, load_id: str, base: vol.Baseline) -> GateResult:
+    """No staged row: only the volume checks can be evaluated (GX needs a batch)."""
+    from ingest.quality.suites import P_ROWS_MIN_CRITICAL, P_ROWS_MIN_WARNING
+
+    failures = []
     evaluated = 0
-    row_count: int | None = None
-    for vr in run.run_results.values():
-        for r in vr.results:
-            evaluated += 1
-            res = r.result or {}
-            if res.get("element_count") is not None:
-                row_count = int(res["element_count"])
-            if r.success:
-                continue
-            cfg = r.expectation_config
-            failures.append(
-                {
-                    "expectation": cfg.type,
-                    "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
-                    "severity": str(getattr(cfg, "severity", CRITICAL) or CRITICAL)
-                    .lower()
-                    .removeprefix("failureseverity."),
-                    "unexpected_count": res.get("unexpected_count"),
-                    "element_count": res.get("element_count"),
-                    "sample": json.loads(
-                        json.dumps(res.get("partial_unexpected_list", [])[:5], default=str)
-                    ),
-                }
-            )
+    for c in suite.checks:
+        if not c.id.startswith("volume."):
+            continue
+        evaluated += 1
+        floor = base.params[P_ROWS_MIN_CRITICAL if c.id == "volume.collapse"
+                            else P_ROWS_MIN_WARNING]
+        if floor and floor > 0:
+            failures.append({
+                "check": c.id, "expectation": "expect_table_row_count_to_be_between",
+                "severity": c.severity, "column": None, "kwargs": {"min_value": floor},
+                "unexpected_count": None, "element_count": 0, "observed_value": 0,
+                "sample": [], "error": None, "why": c.why,
+            })
     success = not any(f["severity"] == CRITICAL for f in failures)
-    return GateResult(dataset, load_id, f"{dataset}_suite", success, evaluated, failures, row_count)
+    return GateResult(suite.dataset, load_id, suite.name, success, evaluated, failures, 0,
+                      volume=base.as_dict(),
+                      statistics={"evaluated_expectations": evaluated,
+                                  "unsuccessful_expectations": len(failures),
+                                  "note": "no staged rows: only the volume checks ran"})
 
 
-def record(cur: Any, result: GateResult) -> None:
-    cur.execute(
-        """insert into ops.gate_results
-               (load_id, dataset, suite, success, evaluated, failed, row_count, failures)
-           values (%s, %s, %s, %s, %s, %s, %s, %s)
-           on conflict (load_id, suite) do update set success = excluded.success,
-               evaluated = excluded.evaluated, failed = excluded.failed,
-               row_count = excluded.row_count, failures = excluded.failures,
-               run_at = clock_timestamp()""",
-        (
-            result.load_id,
-            result.dataset,
-            result.suite,
-            result.success,
-            result.evaluated,
-            len(result.failures),
-            result.row_count,
-            json.dumps(result.failures, default=str),
-        ),
-    )
+def _run(cp: Any, load_id: str, params: dict[str, Any], run_name: str) -> Any:
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    with project.lock(exclusive=False):
+        return cp.run(batch_parameters={"load_id": load_id}, expectation_parameters=params,
+                      run_id=RunIdentifier(run_name=run_name))
+
+
+def run_gate(warehouse_dsn: str, dataset: str, load_id: str, *,
+             load_seconds: float | None = None, docs: bool = True) -> GateResult:
+    """Validate the staged batch; return the result (the caller decides on publish).
+
+    ``docs``: also build the Data Docs pages of this result (local site + S3 mirror;
+    failures to publish docs are logged, never raised).
+    """
+    started = time.perf_counter()
+    suite = SUITES[dataset]()
+    base = _parameters(warehouse_dsn, suite, load_id)
+    context = project.get_context(warehouse_dsn)
+    from great_expectations.exceptions import exceptions as gx_exc
+    from great_expectations.exceptions import resource_freshness
+
+    checks = {c.id: c for c in suite.checks}
+    try:
+        try:
+            run = _run(project.checkpoint(context, suite), load_id, base.params, load_id)
+        except resource_freshness.ResourceFreshnessAggregateError:
+            project.forget(dataset)  # another process re-registered the suite meanwhile
+            run = _run(project.checkpoint(context, suite), load_id, base.params, load_id)
+    except gx_exc.NoAvailableBatchesError:
+        log.info("gate: batch %s of %s has no staged rows", load_id, dataset)
+        result = _empty_batch(suite, load_id, base)
+        result.seconds = time.perf_counter() - started
+        result.load_seconds = load_seconds
+        return result
+    vr = next(iter(run.run_results.values()))
+    result_ids = list(run.run_results)
+    stats = dict(vr.statistics)
+    if not vr.success:  # second pass for counts and sample values
+        run = _run(project.checkpoint(context, suite, project.DETAIL), load_id, base.params,
+                   f"{load_id} (detail)")
+        vr = next(iter(run.run_results.values()))
+        result_ids += list(run.run_results)
+    failures = [_failure(r, checks) for r in vr.results if not r.success]
+    for f in failures:
+        if f["error"]:  # an expectation that cannot be evaluated is a failed one
+            f["severity"] = CRITICAL
+    rows = _row_count(warehouse_dsn, dataset, load_id)
+    success = not any(f["severity"] == CRITICAL for f in failures)
+    result = GateResult(dataset, load_id, suite.name, success, int(stats["evaluated_expectations"]),
+                        failures, rows, volume=base.as_dict(), load_seconds=load_seconds,
+                        statistics={k: stats[k] for k in ("evaluated_expectations",
+                                                           "successful_expectations",
+                                                           "unsuccessful_expectations",
+                                                           "success_percent") if k in stats},
+                        result_ids=result_ids)
+    result.seconds = time.perf_counter() - started
+    log.info("gate %s", result.summary())
+    if docs:
+        from ingest.quality import docs as gx_docs
+
+        result.statistics["docs"] = gx_docs.publish(warehouse_dsn, result_ids)
+    return result
+
+
+def gate_batch(settings: Any, feed: str, load_id: str, *,
+               load_seconds: float | None = None, raise_on_failure: bool = True,
+               docs: bool = True) -> list[GateResult]:
+    """Gate every dataset of a feed's staged batch; record every result.
+
+    All datasets are validated (and recorded) even after a failure, so the evidence is
+    complete; then a failed batch is marked ``gate_failed`` and :class:`GateFailed` names
+    every failed expectation of every dataset.
+    """
+    from ingest.warehouse import loader
+    from ingest.warehouse.datasets import feed_datasets
+    from ingest.warehouse.db import connect
+
+    if load_seconds is None:
+        load_seconds = staged_seconds(settings.warehouse_dsn, load_id)
+    results = []
+    for ds in feed_datasets(feed):
+        if ds.name not in SUITES:
+            continue
+        results.append(run_gate(settings.warehouse_dsn, ds.name, load_id,
+                                load_seconds=load_seconds, docs=False))
+    failed = any(not r.success for r in results)
+    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+        for r in results:
+            record(cur, r)
+        if failed:
+            loader.mark_gate_failed(cur, load_id)
+    if docs:
+        from ingest.quality import docs as gx_docs
+
+        ids = [i for r in results for i in r.result_ids]
+        urls = gx_docs.publish(settings.warehouse_dsn, ids)
+        for r in results:
+            r.statistics["docs"] = urls
+    if failed and raise_on_failure:
+        raise GateFailed(results)
+    return results
+
+
+def staged_seconds(warehouse_dsn: str, load_id: str) -> float | None:
+    """Span of the batch's staging in ``ops.load_audit`` (first to last object staged):
+    the load time when the caller did not measure it (it misses the first object)."""
+    from ingest.warehouse.db import connect
+
+    with connect(warehouse_dsn) as conn, conn.cursor() as cur:
+        cur.execute("select extract(epoch from max(staged_at) - min(staged_at)), count(*) "
+                    "from ops.load_audit where load_id = %s", (load_id,))
+        row = cur.fetchone()
+    if not row or not row[1] or row[0] is None:
+        return None
+    return float(row[0])

@@ -33,11 +33,10 @@ def _text_value(value: Any) -> str:
     """One value in COPY text format (hot path: one call per value loaded)."""
     kind = type(value)
     if kind is str:
-        return (
-            value.translate(_SPECIAL)
-            if ("\\" in value or "\t" in value or "\n" in value or "\r" in value)
-            else value
-        )  # type: ignore[no-any-return]
+        text: str = value
+        if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+            return text.translate(_SPECIAL)
+        return text
     if value is None:
         return r"\N"
     if kind is int:

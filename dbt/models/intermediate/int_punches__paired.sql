@@ -1,12 +1,11 @@
--- Pairs each worker-day's punches into on-site intervals.
--- Rule: consecutive ins keep the first, consecutive outs keep the last; each kept in is
--- paired with the next kept out; an out before the first in and an in after the last out
--- add no hours.
+-- On-site intervals per worker-day. Consecutive ins keep the first, consecutive outs keep
+-- the last; each kept in is paired with the next kept out; an out before the first in and
+-- an in after the last out add no hours.
 with
 
 punches as (
 
-    select * from {{ ref('stg_zkteco__punches') }}
+    select * from {{ ref('int_punches__directed') }}
 
 ),
 
@@ -54,7 +53,7 @@ paired as (
     from kept
     window kept_day as (
         partition by project_code, employee_no, work_date
-        order by punch_at
+        order by punch_at, punch_id
     )
 
 ),
@@ -67,7 +66,7 @@ final as (
         work_date,
         in_at,
         out_at,
-        extract(epoch from out_at - in_at) / 3600.0 as hours
+        round((extract(epoch from out_at - in_at) / 3600.0)::numeric, 4) as hours
 
     from paired
     where direction = 'in' and following_direction = 'out'

@@ -1,8 +1,29 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['project_code', 'employee_no', 'work_date'],
+        incremental_strategy='merge',
+        on_schema_change='append_new_columns',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where work_date >= {{ incremental_window_start() }}{% endif %}",
+        indexes=[
+            {'columns': ['project_code', 'employee_no', 'work_date'], 'unique': true},
+            {'columns': ['worker_key']},
+        ],
+    )
+}}
+-- One row per project, worker and local work date with at least one punch (accepted or
+-- a face mismatch). Incremental over the last incremental_lookback_days days.
 with
 
 punches as (
 
-    select * from {{ ref('stg_zkteco__punches') }}
+    select * from {{ ref('int_punches__verified') }}
+
+),
+
+directed as (
+
+    select * from {{ ref('int_punches__directed') }}
 
 ),
 
@@ -12,23 +33,49 @@ intervals as (
 
 ),
 
-roster as (
+workers as (
 
-    select * from {{ ref('stg_ops__roster_periods') }}
+    select * from {{ ref('int_roster__workers_latest') }}
 
 ),
 
-punch_days as (
+projects as (
+
+    select * from {{ ref('int_registry__projects_latest') }}
+
+),
+
+punch_counts as (
+
+    select
+        project_code,
+        employee_no,
+        work_date,
+        count(*) filter (where is_accepted) as punch_count,
+        count(*) filter (where is_accepted and is_face_verified) as verified_punch_count,
+        count(*) filter (where face_decision = 'mismatch') as mismatch_punch_count
+
+    from punches
+    {% if is_incremental() -%}
+        where work_date >= {{ incremental_window_start() }}
+    {%- endif %}
+    group by project_code, employee_no, work_date
+
+),
+
+first_last as (
 
     select
         project_code,
         employee_no,
         work_date,
         min(punch_at) filter (where direction = 'in') as first_in_at,
-        max(punch_at) filter (where direction = 'out') as last_out_at,
-        count(*) as punch_count
+        max(punch_at) filter (where direction = 'out') as last_out_at
 
-    from punches
+    from directed
+    {% if is_incremental() -%}
+        where work_date >= {{ incremental_window_start() }}
+    {%- endif %}
     group by project_code, employee_no, work_date
 
 ),
@@ -42,34 +89,75 @@ hours as (
         sum(hours) as hours_on_site
 
     from intervals
+    {% if is_incremental() -%}
+        where work_date >= {{ incremental_window_start() }}
+    {%- endif %}
     group by project_code, employee_no, work_date
+
+),
+
+joined as (
+
+    select
+        punch_counts.project_code,
+        workers.worker_key,
+        punch_counts.employee_no,
+        punch_counts.work_date,
+        first_last.first_in_at,
+        first_last.last_out_at,
+        round(coalesce(hours.hours_on_site, 0)::numeric, 2) as hours_on_site,
+        punch_counts.punch_count::integer as punch_count,
+        punch_counts.verified_punch_count::integer as verified_punch_count,
+        punch_counts.mismatch_punch_count::integer as mismatch_punch_count,
+        punch_counts.punch_count > 0 as is_present,
+        coalesce(hours.hours_on_site, 0) >= {{ var('full_day_hours') }} as is_full_day,
+        (first_last.first_in_at at time zone '{{ var("local_tz") }}')
+        > punch_counts.work_date + projects.shift_start
+        + interval '{{ var("late_grace_minutes") | int }} minutes' as is_late_raw,
+        (first_last.last_out_at at time zone '{{ var("local_tz") }}')
+        < punch_counts.work_date + projects.shift_end as is_early_leave_raw,
+        projects.district_code
+
+    from punch_counts
+    left join first_last
+        on
+            punch_counts.project_code = first_last.project_code
+            and punch_counts.employee_no = first_last.employee_no
+            and punch_counts.work_date = first_last.work_date
+    left join hours
+        on
+            punch_counts.project_code = hours.project_code
+            and punch_counts.employee_no = hours.employee_no
+            and punch_counts.work_date = hours.work_date
+    left join workers
+        on
+            punch_counts.project_code = workers.project_code
+            and punch_counts.employee_no = workers.employee_no
+    left join projects
+        on punch_counts.project_code = projects.project_code
 
 ),
 
 final as (
 
     select
-        punch_days.project_code,
-        roster.worker_key,
-        punch_days.employee_no,
-        punch_days.work_date,
-        punch_days.first_in_at,
-        punch_days.last_out_at,
-        round(coalesce(hours.hours_on_site, 0)::numeric, 2) as hours_on_site,
-        punch_days.punch_count::integer as punch_count,
-        true as is_present,
-        coalesce(hours.hours_on_site, 0) >= 8 as is_full_day
+        project_code,
+        worker_key,
+        employee_no,
+        work_date,
+        first_in_at,
+        last_out_at,
+        hours_on_site,
+        punch_count,
+        verified_punch_count,
+        mismatch_punch_count,
+        is_present,
+        is_full_day,
+        coalesce(is_present and is_late_raw, false) as is_late,
+        coalesce(is_present and is_early_leave_raw, false) as is_early_leave,
+        district_code
 
-    from punch_days
-    left join roster
-        on
-            punch_days.project_code = roster.project_code
-            and punch_days.employee_no = roster.employee_no
-    left join hours
-        on
-            punch_days.project_code = hours.project_code
-            and punch_days.employee_no = hours.employee_no
-            and punch_days.work_date = hours.work_date
+    from joined
 
 )
 

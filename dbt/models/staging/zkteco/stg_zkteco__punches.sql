@@ -9,16 +9,18 @@ source as (
 renamed as (
 
     select
-        {{ dbt_utils_free_surrogate_key(['device_sn', 'employee_no', 'punch_at']) }} as punch_id,
+        {{ punch_id('device_sn', 'employee_no', 'punch_at') }} as punch_id,
         project_code,
         device_sn,
         employee_no,
         pin,
         punch_at,
         work_date,
-        status as device_status,
-        verify_mode,
+        partition_date,
+        status::text as device_status,
+        verify_mode::text as verify_mode_code,
         direction,
+        direction_source,
         'zkteco' as vendor,
         object_key,
         published_at
