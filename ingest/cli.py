@@ -152,6 +152,31 @@ def cmd_face(args: argparse.Namespace) -> int:
     return int(face_main([args.action, *args.rest]))
 
 
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Airflow UI + scheduler on the embedded stack until Ctrl-C."""
+    import signal
+
+    from ingest.config import Settings
+    from ingest.stack import ui
+    from ingest.stack.manager import remember_ui
+
+    settings = Settings.from_env()
+    info = ui.start(settings.home, settings.airflow_dsn, args.port)
+    remember_ui(settings.home, info["pgid"])
+    log.info("Airflow UI: %s (user admin, password in %s)", info["url"], info["password_file"])
+    log.info("logs: %s/logs/ui-*.log; Ctrl-C stops the scheduler and the UI", settings.home)
+    if args.detach:
+        return 0
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ui.stop(info["pgid"])
+        remember_ui(settings.home, None)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sitepass", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -180,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", type=_date, required=True)
     p.add_argument("--city", help="city code (first 4 digits of areaCode)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("ui", help="Airflow UI + scheduler against the embedded stack")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--detach", action="store_true",
+                   help="return once it is up (stop it with `sitepass down`)")
+    p.set_defaults(func=cmd_ui)
 
     p = sub.add_parser("verify", help="re-verify gate captures of a date range (no Airflow)")
     p.add_argument("--start", type=_date, required=True)

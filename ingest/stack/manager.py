@@ -125,10 +125,24 @@ def up(home: Path, *, fast: bool = False, migrate_airflow: bool = True) -> dict[
     return state
 
 
+def remember_ui(home: Path, pgid: int | None) -> None:
+    """Record (or forget) the process group of a running `sitepass ui`."""
+    state = load_state(home)
+    state["ui"] = {"pgid": pgid}
+    _write_state(home, state)
+
+
 def down(home: Path) -> list[str]:
-    """Stop exactly the processes ``up`` started in ``home``; return what was stopped."""
+    """Stop exactly the processes ``up`` (and ``ui``) started in ``home``."""
+    from ingest.stack import ui  # noqa: PLC0415
+
     state = load_state(home)
     stopped: list[str] = []
+    ui_pgid = state.get("ui", {}).get("pgid")
+    if ui_pgid and pid_alive(int(ui_pgid)):
+        ui.stop(int(ui_pgid))
+        stopped.append(f"airflow ui (process group {ui_pgid})")
+    state.pop("ui", None)
     s3 = state.get("s3", {})
     if s3.get("pid") and pid_alive(int(s3["pid"])):
         stop_group(int(s3["pid"]))
