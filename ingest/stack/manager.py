@@ -134,7 +134,7 @@ def remember_ui(home: Path, pgid: int | None) -> None:
 
 def down(home: Path) -> list[str]:
     """Stop exactly the processes ``up`` (and ``ui``) started in ``home``."""
-    from ingest.stack import ui  # noqa: PLC0415
+    from ingest.stack import ui
 
     state = load_state(home)
     stopped: list[str] = []
