@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, CronDataIntervalTimetable, dag, task, task_group
+from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, task, task_group
 
 LOCAL_TZ = "Asia/Shanghai"
 FEEDS = ("registry", "roster", "zkteco", "hikvision", "payroll", "inspections")
@@ -36,6 +36,14 @@ def _local_day(moment: Any) -> Any:
     return pendulum.instance(moment).in_timezone(LOCAL_TZ).date()
 
 
+def _run_day(data_interval_start: Any, params: Any) -> Any:
+    """The local day this run loads: the data interval's, or the ``day`` param of a manual
+    run (Airflow 3 gives manual runs the latest complete interval before *now*)."""
+    if params and params.get("day"):
+        return pendulum.parse(params["day"]).date()
+    return _local_day(data_interval_start)
+
+
 @dag(
     dag_id="landing_daily",
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone=LOCAL_TZ),
@@ -43,6 +51,15 @@ def _local_day(moment: Any) -> Any:
     catchup=False,
     max_active_runs=1,
     tags=["sitepass", "landing", "daily"],
+    params={
+        "day": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Load this local day instead of the data interval's "
+            "(manual re-runs of a past day).",
+        ),
+    },
     doc_md=__doc__,
     default_args={
         "owner": "data-platform",
@@ -54,21 +71,25 @@ def _local_day(moment: Any) -> Any:
 )
 def landing_daily() -> None:
     @task
-    def discover(data_interval_start: Any = None) -> dict[str, list[dict[str, str]]]:
+    def discover(
+        data_interval_start: Any = None, params: Any = None
+    ) -> dict[str, list[dict[str, str]]]:
         from ingest.config import Settings
         from ingest.pipeline import discover
 
-        return discover(Settings.from_env(), _local_day(data_interval_start))
+        return discover(Settings.from_env(), _run_day(data_interval_start, params))
 
     @task
-    def stage(feed: str, found: dict[str, Any], data_interval_start: Any = None) -> dict[str, Any]:
+    def stage(
+        feed: str, found: dict[str, Any], data_interval_start: Any = None, params: Any = None
+    ) -> dict[str, Any]:
         from ingest.config import Settings
         from ingest.pipeline import stage_feed
 
         objects = found.get(feed, [])
         if not objects:
             return {"feed": feed, "load_id": None, "objects": 0}
-        return stage_feed(Settings.from_env(), feed, _local_day(data_interval_start), objects)
+        return stage_feed(Settings.from_env(), feed, _run_day(data_interval_start, params), objects)
 
     @task(retries=0)
     def gate(batch: dict[str, Any]) -> dict[str, Any]:
@@ -95,14 +116,16 @@ def landing_daily() -> None:
         return publish_feed(Settings.from_env(), batch["feed"], batch["load_id"])
 
     @task
-    def plan_faces(data_interval_start: Any = None) -> list[list[str]]:
+    def plan_faces(data_interval_start: Any = None, params: Any = None) -> list[list[str]]:
         from ingest.config import Settings
         from ingest.pipeline import plan_verification
 
-        return plan_verification(Settings.from_env(), _local_day(data_interval_start))
+        return plan_verification(Settings.from_env(), _run_day(data_interval_start, params))
 
     @task(max_active_tis_per_dagrun=2, outlets=[RAW_ASSETS["face"]])
-    def verify_faces(chunk: list[str], data_interval_start: Any = None) -> dict[str, Any]:
+    def verify_faces(
+        chunk: list[str], data_interval_start: Any = None, params: Any = None
+    ) -> dict[str, Any]:
         from airflow.sdk.exceptions import AirflowFailException
 
         from ingest.config import Settings
@@ -110,26 +133,34 @@ def landing_daily() -> None:
         from ingest.quality.gate import GateFailed
 
         try:
-            return verify_captures(Settings.from_env(), _local_day(data_interval_start), chunk)
+            return verify_captures(
+                Settings.from_env(), _run_day(data_interval_start, params), chunk
+            )
         except GateFailed as exc:
             raise AirflowFailException(str(exc)) from exc
 
     @task
-    def identity_fraud(verified: Any, data_interval_start: Any = None) -> dict[str, int]:
+    def identity_fraud(
+        verified: Any, data_interval_start: Any = None, params: Any = None
+    ) -> dict[str, int]:
         from ingest.config import Settings
         from ingest.pipeline import detect_identity_fraud
 
-        return detect_identity_fraud(Settings.from_env(), _local_day(data_interval_start))
+        return detect_identity_fraud(Settings.from_env(), _run_day(data_interval_start, params))
 
     @task(outlets=[MART_ATTENDANCE])
-    def build_marts(data_interval_end: Any = None) -> int:
+    def build_marts(data_interval_end: Any = None, params: Any = None) -> int:
         from ingest.config import Settings
         from ingest.transform.dbt import run_dbt
 
         outcome = run_dbt(
             Settings.from_env(),
             ["build", "--select", "+fct_attendance_daily"],
-            as_of=_local_day(data_interval_end),
+            as_of=(
+                _run_day(None, params) + timedelta(days=1)
+                if params and params.get("day")
+                else _local_day(data_interval_end)
+            ),
         )
         return len(outcome.results)
 

@@ -1,25 +1,33 @@
 #!/usr/bin/env bash
-# System packages the embedded stack needs: the PostgreSQL server binaries.
-# Idempotent; installs with apt-get (as root, or through sudo) only what is missing.
+# System packages sitepass needs, from Debian, installed only when missing (idempotent):
+# - postgresql: server binaries for the embedded stack's clusters (initdb, pg_ctl);
+# - redis-server: the Celery broker of the scale-out check (tests/integration/test_celery.py);
+# - chromium + fonts-wqy-zenhei: headless check of the regulator report (Chinese labels).
+# Runs apt-get as root, or through sudo.
 set -euo pipefail
 
-have_pg() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "${SITEPASS_PG_BIN:-}" ]; }
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "${SITEPASS_PG_BIN:-}" ] \
+  || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk" || missing+=(fonts-wqy-zenhei)
 
-if have_pg; then
-  exit 0
-fi
-echo "sitepass: installing the Debian package 'postgresql' (server binaries for the embedded stack)"
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "sitepass: installing Debian packages: ${missing[*]}"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-    echo "sitepass: PostgreSQL server binaries are missing and I am not root; install 'postgresql' or set SITEPASS_PG_BIN" >&2
+    echo "sitepass: missing ${missing[*]} and not root: install them or run as root" >&2
     exit 1
   fi
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends postgresql-15 postgresql-client-15 >/dev/null \
-  || $SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-# Debian's package starts its own cluster on 5432; sitepass runs its own clusters instead.
-$SUDO systemctl disable --now postgresql >/dev/null 2>&1 || $SUDO service postgresql stop >/dev/null 2>&1 || true
-have_pg
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian's packages start their own services; sitepass runs its own instead.
+for svc in postgresql redis-server; do
+  $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 \
+    || $SUDO service "$svc" stop >/dev/null 2>&1 || true
+done
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "${SITEPASS_PG_BIN:-}" ]

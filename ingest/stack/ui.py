@@ -42,11 +42,14 @@ def ui_env(home: Path, metadata_url: str, port: int) -> dict[str, str]:
     return env
 
 
-def start(home: Path, metadata_url: str, port: int) -> dict[str, Any]:
-    """Start the UI group; return ``{"pgid": …, "pids": […], "url": …}``."""
+def start(home: Path, metadata_url: str, port: int,
+          extra_env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Start the UI group; return ``{"pgid": …, "pids": […], "url": …}``.
+
+    ``extra_env`` overrides settings (e.g. the CeleryExecutor and its broker)."""
     if port_in_use(port):
         raise StackError(f"port {port} is taken: choose another with --port")
-    env = ui_env(home, metadata_url, port)
+    env = {**ui_env(home, metadata_url, port), **(extra_env or {})}
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     airflow = [sys.executable, "-m", "airflow"]
