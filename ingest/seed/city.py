@@ -338,13 +338,14 @@ def _plant_cases(
     report.cases["no_contract"] = {"project": show.code, "employee_no": no_contract.employee_no}
     absent = show.workers[10]
     gap = [d for d in _days(spec) if d.weekday() < 6][10:19]  # 9 required days in a row
-    absent.absent_days = set(gap)
-    report.cases["long_absence"] = {
-        "project": show.code,
-        "employee_no": absent.employee_no,
-        "from": gap[0].isoformat(),
-        "to": gap[-1].isoformat(),
-    }
+    if len(gap) == 9:  # only in ranges long enough for it
+        absent.absent_days = set(gap)
+        report.cases["long_absence"] = {
+            "project": show.code,
+            "employee_no": absent.employee_no,
+            "from": gap[0].isoformat(),
+            "to": gap[-1].isoformat(),
+        }
     # The same person (same ID number) working two sites on the same days.
     a, b = by_role["multi_site_a"], by_role["multi_site_b"]
     twin = b.workers[5]
