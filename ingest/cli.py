@@ -146,6 +146,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from ingest.config import Settings
+    from ingest.report.html import write_report
+
+    out = write_report(Settings.from_env(), args.city, args.month)
+    log.info("report: %s (s3 key %s)", out["path"], out["s3_key"])
+    return 0
+
+
 def cmd_face(args: argparse.Namespace) -> int:
     from ingest.face.__main__ import main as face_main
 
@@ -216,6 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--start", type=_date, required=True)
     p.add_argument("--end", type=_date, required=True)
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("report", help="the regulator's HTML report of a city-month")
+    p.add_argument("--city", required=True, help="city code, e.g. 4403")
+    p.add_argument("--month", required=True, help="YYYY-MM")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("face", help="face model pack: build | calibrate | bench")
     p.add_argument("action", choices=["build", "calibrate", "bench"])
