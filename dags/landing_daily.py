@@ -26,9 +26,9 @@ RAW_ASSETS = {
     feed: Asset(name=f"raw.{feed}", uri=f"postgres://warehouse:5432/sitepass/raw/{feed}")
     for feed in (*FEEDS, "face")
 }
-MART_ATTENDANCE = Asset(
-    name="marts.fct_attendance_daily",
-    uri="postgres://warehouse:5432/sitepass/marts/fct_attendance_daily",
+#: Emitted once a day is fully loaded (every feed published, captures verified).
+LANDING_DAY_COMPLETE = Asset(
+    name="sitepass.landing_day_complete", uri="sitepass://landing/day-complete"
 )
 
 
@@ -52,6 +52,12 @@ def _run_day(data_interval_start: Any, params: Any) -> Any:
     max_active_runs=1,
     tags=["sitepass", "landing", "daily"],
     params={
+        "city": Param(
+            None,
+            type=["null", "string"],
+            pattern=r"^\d{4}$",
+            description="Load only this city's projects (first 4 digits of areaCode).",
+        ),
         "day": Param(
             None,
             type=["null", "string"],
@@ -77,7 +83,8 @@ def landing_daily() -> None:
         from ingest.config import Settings
         from ingest.pipeline import discover
 
-        return discover(Settings.from_env(), _run_day(data_interval_start, params))
+        city = params.get("city") if params else None
+        return discover(Settings.from_env(), _run_day(data_interval_start, params), city=city)
 
     @task
     def stage(
@@ -148,21 +155,14 @@ def landing_daily() -> None:
 
         return detect_identity_fraud(Settings.from_env(), _run_day(data_interval_start, params))
 
-    @task(outlets=[MART_ATTENDANCE])
-    def build_marts(data_interval_end: Any = None, params: Any = None) -> int:
+    @task(outlets=[LANDING_DAY_COMPLETE])
+    def mark_loaded(data_interval_start: Any = None, params: Any = None) -> str:
+        """Record the loaded day; marts_build (scheduled on this asset) takes it from here."""
         from ingest.config import Settings
-        from ingest.transform.dbt import run_dbt
+        from ingest.pipeline import mark_day_loaded
 
-        outcome = run_dbt(
-            Settings.from_env(),
-            ["build", "--select", "+fct_attendance_daily"],
-            as_of=(
-                _run_day(None, params) + timedelta(days=1)
-                if params and params.get("day")
-                else _local_day(data_interval_end)
-            ),
-        )
-        return len(outcome.results)
+        day = _run_day(data_interval_start, params)
+        return mark_day_loaded(Settings.from_env(), day).isoformat()
 
     found = discover()
     previous = found
@@ -188,7 +188,7 @@ def landing_daily() -> None:
         return identity_fraud(verified)
 
     face_group = faces()
-    previous >> face_group >> build_marts()
+    previous >> face_group >> mark_loaded()
 
 
 landing_daily()

@@ -115,6 +115,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         log.info("[%d/%d] %s done in %.1fs", n, len(days), day, time.monotonic() - t0)
     from ingest.report.summary import attendance_summary
 
+    t0 = time.monotonic()
+    log.info("marts_build (dbt, as of the day after the latest loaded day)")
+    proc = subprocess.run(
+        [sys.executable, "-m", "airflow", "dags", "test", "marts_build"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    log_path = settings.home / "logs" / "marts_build.log"
+    log_path.write_text(proc.stdout + proc.stderr)
+    if proc.returncode != 0 or "state=failed" in proc.stdout + proc.stderr:
+        log.error("marts_build failed; log: %s\n%s", log_path, (proc.stdout + proc.stderr)[-4000:])
+        return 1
+    log.info("marts built in %.1fs", time.monotonic() - t0)
     for line in attendance_summary(settings, args.start, args.end):
         log.info("%s", line)
     return 0
@@ -132,8 +147,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
     day = args.start
     while day <= args.end:
         chunks = plan_verification(settings, day)
-        with tqdm(total=sum(len(c) for c in chunks), desc=f"verify {day}", unit="capture",
-                  file=sys.stderr, disable=None) as bar:
+        with tqdm(
+            total=sum(len(c) for c in chunks),
+            desc=f"verify {day}",
+            unit="capture",
+            file=sys.stderr,
+            disable=None,
+        ) as bar:
             for chunk in chunks:
                 out = verify_captures(settings, day, chunk)
                 for decision, n in out["decisions"].items():
@@ -217,8 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ui", help="Airflow UI + scheduler against the embedded stack")
     p.add_argument("--port", type=int, default=8080)
-    p.add_argument("--detach", action="store_true",
-                   help="return once it is up (stop it with `sitepass down`)")
+    p.add_argument(
+        "--detach", action="store_true", help="return once it is up (stop it with `sitepass down`)"
+    )
     p.set_defaults(func=cmd_ui)
 
     p = sub.add_parser("verify", help="re-verify gate captures of a date range (no Airflow)")

@@ -82,12 +82,14 @@ def discover(
     day: date,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
     feeds: tuple[str, ...] = LOAD_ORDER,
+    city: str | None = None,
 ) -> dict[str, list[dict[str, str]]]:
     """New or changed objects per feed whose partition falls in the run's window.
 
     Late files (a device that uploads days later into the partition of the punch day) are
     picked up by the next run whose window covers their partition; unchanged objects
-    (same key and etag as published) are skipped without being downloaded.
+    (same key and etag as published) are skipped without being downloaded. With ``city``
+    (4 digits) only that city's projects are loaded (project codes start with the area code).
     """
     found: dict[str, list[tuple[LandingKey, str]]] = defaultdict(list)
     unknown = 0
@@ -95,6 +97,8 @@ def discover(
         k = try_parse_key(obj.key)
         if k is None:
             unknown += 1
+            continue
+        if city and k.project_code is not None and not k.project_code.startswith(city):
             continue
         if k.kind in feeds and _in_window(k, day, lookback_days):
             found[k.kind].append((k, obj.etag))
@@ -341,3 +345,24 @@ def ingest_day(
         out["face"] = [verify_captures(settings, day, chunk) for chunk in chunks]
         out["fraud"] = detect_identity_fraud(settings, day, lookback_days)
     return out
+
+
+def mark_day_loaded(settings: Settings, day: date) -> date:
+    """Record that ``day`` is fully loaded; return the marts' ``as_of`` (see below)."""
+    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+        ensure_schema(cur)
+        cur.execute("insert into ops.landing_days (day) values (%s) on conflict do nothing", (day,))
+    return marts_as_of(settings)
+
+
+def marts_as_of(settings: Settings) -> date:
+    """``as_of`` for the marts: the day after the latest fully loaded day (the warehouse's
+    high-water mark). A re-run of a past week therefore rebuilds the marts as of the same
+    date, and they come out identical; it never depends on the wall clock."""
+    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+        ensure_schema(cur)
+        cur.execute("select max(day) from ops.landing_days")
+        row = cur.fetchone()
+    if not row or row[0] is None:
+        raise DataError("no day has been loaded yet: run landing_daily first")
+    return date.fromordinal(row[0].toordinal() + 1)

@@ -29,7 +29,11 @@ class DbtOutcome:
 
 def dbt_env(settings: Settings) -> dict[str, str]:
     """Profile variables (see ``dbt/profiles.yml``) for the configured warehouse."""
-    url = urlparse(settings.warehouse_dsn)
+    return dbt_env_from_dsn(settings.warehouse_dsn)
+
+
+def dbt_env_from_dsn(dsn: str) -> dict[str, str]:
+    url = urlparse(dsn)
     return {
         "SITEPASS_DBT_HOST": url.hostname or "127.0.0.1",
         "SITEPASS_DBT_PORT": str(url.port or 5432),

@@ -13,7 +13,7 @@ import psycopg2.extensions
 
 from ingest.warehouse.datasets import BOOKKEEPING, DATASETS, Dataset
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 OPS_DDL = """
 create schema if not exists ops;
@@ -120,6 +120,10 @@ create table if not exists restricted.bank_cards (
     bank_card_key text primary key,
     bank_card_number_enc bytea not null,
     first_load_id text not null
+);
+create table if not exists ops.landing_days (
+    day date primary key,
+    completed_at timestamptz not null default clock_timestamp()
 );
 revoke all on schema restricted from public;
 create table if not exists ops.face_embeddings (
