@@ -82,6 +82,14 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _failure_excerpt(output: str, limit: int = 40) -> str:
+    """The error lines of an `airflow dags test` run (its tail is a list of skipped tasks)."""
+    keep = [line for line in output.splitlines()
+            if "[error" in line or "Error" in line or "ERROR" in line or "FAIL" in line
+            or "Traceback" in line]
+    return "\n".join(keep[-limit:]) or output[-3000:]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from ingest.config import Settings
     from ingest.stack.airflow_env import airflow_env
@@ -109,7 +117,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 "landing_daily failed for %s; log: %s\n%s",
                 day,
                 log_path,
-                (proc.stdout + proc.stderr)[-4000:],
+                _failure_excerpt(proc.stdout + proc.stderr),
             )
             return 1
         log.info("[%d/%d] %s done in %.1fs", n, len(days), day, time.monotonic() - t0)
@@ -127,7 +135,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     log_path = settings.home / "logs" / "marts_build.log"
     log_path.write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0 or "state=failed" in proc.stdout + proc.stderr:
-        log.error("marts_build failed; log: %s\n%s", log_path, (proc.stdout + proc.stderr)[-4000:])
+        log.error("marts_build failed; log: %s\n%s", log_path,
+                  _failure_excerpt(proc.stdout + proc.stderr))
         return 1
     log.info("marts built in %.1fs", time.monotonic() - t0)
     for line in attendance_summary(settings, args.start, args.end):
