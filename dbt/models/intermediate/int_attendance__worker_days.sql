@@ -1,0 +1,108 @@
+{{ config(materialized='table') }}
+-- One row per project, worker and day from the later of entry and data_start to the
+-- earlier of the last roster day and as_of - 1 (the roster period), plus any day with an
+-- accepted punch outside it. is_required: Monday..Saturday (var required_isodows) within
+-- the period.
+with
+
+workers as (
+
+    select * from {{ ref('int_roster__workers_latest') }}
+
+),
+
+punches as (
+
+    select * from {{ ref('int_punches__verified') }}
+
+),
+
+bounds as (
+
+    select
+        coalesce(
+            {{ "date '" ~ var('data_start') ~ "'" if var('data_start') else 'null::date' }},
+            min(work_date)
+        ) as data_start,
+        {{ as_of() }} - 1 as last_day
+
+    from punches
+
+),
+
+present_days as (
+
+    select
+        project_code,
+        employee_no,
+        work_date,
+        count(*) as accepted_punches
+
+    from punches
+    where is_accepted
+    group by project_code, employee_no, work_date
+
+),
+
+roster_days as (
+
+    select
+        workers.project_code,
+        workers.employee_no,
+        day::date as work_date
+
+    from workers
+    cross join bounds
+    cross join
+        lateral generate_series(
+            greatest(workers.entry_date, bounds.data_start),
+            least(coalesce(workers.last_roster_date, bounds.last_day), bounds.last_day),
+            interval '1 day'
+        ) as day
+    where bounds.data_start is not null
+
+),
+
+all_days as (
+
+    select
+        coalesce(roster_days.project_code, present_days.project_code) as project_code,
+        coalesce(roster_days.employee_no, present_days.employee_no) as employee_no,
+        coalesce(roster_days.work_date, present_days.work_date) as work_date,
+        roster_days.work_date is not null as is_on_roster,
+        present_days.work_date is not null as is_present
+
+    from roster_days
+    full outer join present_days
+        on
+            roster_days.project_code = present_days.project_code
+            and roster_days.employee_no = present_days.employee_no
+            and roster_days.work_date = present_days.work_date
+
+),
+
+final as (
+
+    select
+        all_days.project_code,
+        all_days.employee_no,
+        workers.worker_key,
+        all_days.work_date,
+        to_char(all_days.work_date, 'YYYY-MM') as month,
+        all_days.is_on_roster,
+        all_days.is_present,
+        (
+            all_days.is_on_roster
+            and extract(isodow from all_days.work_date)::integer
+            in ({{ var('required_isodows') | join(', ') }})
+        ) as is_required
+
+    from all_days
+    left join workers
+        on
+            all_days.project_code = workers.project_code
+            and all_days.employee_no = workers.employee_no
+
+)
+
+select * from final

@@ -1,0 +1,211 @@
+-- Project wage warning (欠薪预警) per project and pay month with attendance, as of as_of:
+-- pending before the due date; otherwise every rule that fires adds its code to reasons
+-- and the level is the worst (red > yellow > green). Codes and levels: rule_wage_warning_reason.
+with
+
+arrears as (
+
+    select * from {{ ref('fct_wage_arrears') }}
+
+),
+
+lines as (
+
+    select * from {{ ref('stg_payroll__lines') }}
+
+),
+
+projects as (
+
+    select * from {{ ref('int_registry__projects_latest') }}
+
+),
+
+min_wages as (
+
+    select * from {{ ref('rule_min_wage') }}
+
+),
+
+reason_levels as (
+
+    select * from {{ ref('rule_wage_warning_reason') }}
+
+),
+
+project_months as (
+
+    select
+        project_code,
+        pay_month,
+        min(due_date) as due_date,
+        count(*) filter (where present_days > 0)::integer as attendance_headcount,
+        count(*) filter (where present_days > 0 and pay_line_count > 0)::integer as paid_headcount,
+        count(*) filter (where status = 'partial')::integer as partial_workers,
+        count(*) filter (where status = 'paid_late')::integer as paid_late_workers,
+        count(*) filter (where status = 'unpaid')::integer as unpaid_workers,
+        sum(paid_amount) filter (where pay_line_count > 0) as paid_total,
+        avg(present_days) filter (where pay_line_count > 0) as avg_paid_present_days,
+        coalesce(sum(arrears_amount), 0) as arrears_total
+
+    from arrears
+    group by project_code, pay_month
+    having count(*) filter (where present_days > 0) > 0
+
+),
+
+project_lines as (
+
+    select
+        lines.project_code,
+        lines.pay_month,
+        count(*)::integer as pay_line_count,
+        count(*) filter (
+            where lines.pay_account_number is distinct from projects.wage_account_number
+        )::integer as wrong_account_lines
+
+    from lines
+    left join projects
+        on lines.project_code = projects.project_code
+    where lines.paid_date < {{ as_of() }}
+    group by lines.project_code, lines.pay_month
+
+),
+
+local_min_wage as (
+
+    -- the longest area-code prefix, then the latest notice in force in the pay month
+    select distinct on (project_months.project_code, project_months.pay_month)
+        project_months.project_code,
+        project_months.pay_month,
+        min_wages.monthly_min_wage
+
+    from project_months
+    inner join projects
+        on project_months.project_code = projects.project_code
+    inner join min_wages
+        on
+            projects.district_code like min_wages.area_prefix || '%'
+            and min_wages.effective_from <= to_date(project_months.pay_month || '-01', 'YYYY-MM-DD')
+    order by
+        project_months.project_code asc,
+        project_months.pay_month asc,
+        length(min_wages.area_prefix) desc,
+        min_wages.effective_from desc
+
+),
+
+measured as (
+
+    select
+        project_months.*,
+        projects.district_code,
+        coalesce(project_lines.pay_line_count, 0) as pay_line_count,
+        coalesce(project_lines.wrong_account_lines, 0) as wrong_account_lines,
+        local_min_wage.monthly_min_wage,
+        case
+            when project_months.paid_headcount > 0
+                then project_months.paid_total / project_months.paid_headcount
+        end as avg_paid_amount,
+        project_months.due_date < {{ as_of() }} as is_past_due
+
+    from project_months
+    left join project_lines
+        on
+            project_months.project_code = project_lines.project_code
+            and project_months.pay_month = project_lines.pay_month
+    left join local_min_wage
+        on
+            project_months.project_code = local_min_wage.project_code
+            and project_months.pay_month = local_min_wage.pay_month
+    left join projects
+        on project_months.project_code = projects.project_code
+
+),
+
+reasoned as (
+
+    select
+        *,
+        case
+            when is_past_due
+                then array_remove(array[
+                        case when pay_line_count = 0 then 'no_payroll' end,
+                        case
+                            when (attendance_headcount - paid_headcount)::numeric
+                                / attendance_headcount
+                                > {{ var('unpaid_worker_share_red') }}
+                                then 'unpaid_over_10pct'
+                        end,
+                        case when wrong_account_lines > 0 then 'wrong_account' end,
+                        case
+                            when avg_paid_amount
+                                < monthly_min_wage * avg_paid_present_days
+                                / {{ var('min_wage_days_per_month') }}
+                                then 'below_min_wage'
+                        end,
+                        case
+                            when paid_headcount < attendance_headcount then 'missing_pay_lines'
+                        end,
+                        case when partial_workers > 0 then 'partial_payment' end,
+                        case when paid_late_workers > 0 then 'paid_late' end
+                    ], null)
+            else '{}'::text[]
+        end as reasons
+
+    from measured
+
+),
+
+worst as (
+
+    select
+        reasoned.project_code,
+        reasoned.pay_month,
+        bool_or(reason_levels.level = 'red') as has_red,
+        bool_or(reason_levels.level = 'yellow') as has_yellow
+
+    from reasoned
+    cross join lateral unnest(reasoned.reasons) as reason (code)
+    inner join reason_levels
+        on reason.code = reason_levels.code
+    group by reasoned.project_code, reasoned.pay_month
+
+),
+
+final as (
+
+    select
+        reasoned.project_code,
+        reasoned.pay_month,
+        reasoned.due_date,
+        case
+            when not reasoned.is_past_due then 'pending'
+            when worst.has_red then 'red'
+            when worst.has_yellow then 'yellow'
+            else 'green'
+        end as level,
+        reasoned.reasons,
+        array_to_string(reasoned.reasons, ',') as reason_list,
+        reasoned.attendance_headcount,
+        reasoned.paid_headcount,
+        reasoned.unpaid_workers,
+        reasoned.partial_workers,
+        reasoned.paid_late_workers,
+        reasoned.pay_line_count,
+        reasoned.wrong_account_lines,
+        round(reasoned.avg_paid_amount, 2) as avg_paid_amount,
+        round(reasoned.avg_paid_present_days, 2) as avg_paid_present_days,
+        reasoned.monthly_min_wage,
+        round(reasoned.arrears_total, 2) as arrears_total,
+        reasoned.district_code
+
+    from reasoned
+    left join worst
+        on
+            reasoned.project_code = worst.project_code
+            and reasoned.pay_month = worst.pay_month
+
+)
+
+select * from final
