@@ -22,7 +22,6 @@ def test_landing_daily_runs_on_two_celery_workers(clean: Any) -> None:
     settings = clean
     from ingest.seed.city import CitySpec, write_city
     from ingest.stack import celery, ui
-    from ingest.stack.airflow_env import airflow_env
     from ingest.stack.proc import free_port
     from ingest.warehouse.db import connect
 
