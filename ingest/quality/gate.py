@@ -39,6 +39,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SAMPLE_SIZE = 5
+_BULKY_KWARGS = {"batch_id", "unexpected_rows_query", "value_set", "column_list", "column_set"}
 
 
 @dataclass(slots=True)
@@ -83,9 +84,11 @@ class GateResult:
         }
 
     def summary(self) -> str:
+        timing = "" if self.seconds is None else f", gate {self.seconds:.3f} s" + (
+            "" if self.load_seconds is None else f" vs load {self.load_seconds:.3f} s")
         head = (f"{self.dataset} batch {self.load_id}: {self.row_count} rows, "
                 f"{self.evaluated} expectations, {len(self.critical)} critical and "
-                f"{len(self.warnings)} warning failures")
+                f"{len(self.warnings)} warning failures{timing}")
         return "\n".join([head, *(f"  - {_describe(f)}" for f in self.failures)])
 
 
@@ -133,8 +136,7 @@ def _failure(r: Any, checks: dict[str, Check]) -> dict[str, Any]:
     error = None
     if exc.get("raised_exception"):
         error = str(exc.get("exception_message") or "")[:500]
-    kwargs = {k: v for k, v in cfg.kwargs.items()
-              if k not in {"batch_id", "unexpected_rows_query", "value_set", "column_list", "column_set"}}
+    kwargs = {k: v for k, v in cfg.kwargs.items() if k not in _BULKY_KWARGS}
     sample = res.get("partial_unexpected_list")
     if sample is None:
         sample = (res.get("details") or {}).get("sample")
@@ -155,12 +157,24 @@ def _failure(r: Any, checks: dict[str, Check]) -> dict[str, Any]:
     }
 
 
-def _row_count(warehouse_dsn: str, dataset: str, load_id: str) -> int:
+def _row_count(warehouse_dsn: str, dataset: str, load_id: str, *, from_audit: bool) -> int:
+    """Rows of the batch: what the audit accounted as staged (``rows.reconcile`` checked it
+    equals the staging rows, so no second scan of the batch), else ``count(*)``."""
     from ingest.warehouse.db import connect
 
     with connect(warehouse_dsn) as conn, conn.cursor() as cur:
-        cur.execute(f"select count(*) from {project.SCHEMA}.{dataset} where load_id = %s",
-                    (load_id,))
+        if from_audit:
+            cur.execute(
+                """select coalesce(sum(e.rows_read - e.rows_quarantined - e.duplicates
+                                       - e.ignored), 0)
+                     from ops.load_audit a join ops.load_audit_entity e
+                       on e.object_key = a.object_key and e.object_sha256 = a.object_sha256
+                    where a.load_id = %s and e.dataset = %s""",
+                (load_id, dataset),
+            )
+        else:
+            cur.execute(f"select count(*) from {project.SCHEMA}.{dataset} "
+                        "where load_id = %s", (load_id,))
         row = cur.fetchone()
     return int(row[0]) if row else 0
 
@@ -176,7 +190,7 @@ def _empty_batch(suite: Suite, load_id: str, base: vol.Baseline) -> GateResult:
     """No staged row: only the volume checks can be evaluated (GX needs a batch)."""
     from ingest.quality.suites import P_ROWS_MIN_CRITICAL, P_ROWS_MIN_WARNING
 
-    failures = []
+    failures: list[dict[str, Any]] = []
     evaluated = 0
     for c in suite.checks:
         if not c.id.startswith("volume."):
@@ -216,6 +230,9 @@ def run_gate(warehouse_dsn: str, dataset: str, load_id: str, *,
     """
     started = time.perf_counter()
     suite = SUITES[dataset]()
+    load_source = "caller"
+    if load_seconds is None:
+        load_seconds, load_source = staged_seconds(warehouse_dsn, load_id), "audit_span"
     base = _parameters(warehouse_dsn, suite, load_id)
     context = project.get_context(warehouse_dsn)
     from great_expectations.exceptions import exceptions as gx_exc
@@ -233,20 +250,22 @@ def run_gate(warehouse_dsn: str, dataset: str, load_id: str, *,
         result = _empty_batch(suite, load_id, base)
         result.seconds = time.perf_counter() - started
         result.load_seconds = load_seconds
+        result.statistics["load_seconds_source"] = load_source
         return result
     vr = next(iter(run.run_results.values()))
     result_ids = list(run.run_results)
     stats = dict(vr.statistics)
     if not vr.success:  # second pass for counts and sample values
         run = _run(project.checkpoint(context, suite, project.DETAIL), load_id, base.params,
-                   f"{load_id} (detail)")
+                   f"{load_id}-detail")
         vr = next(iter(run.run_results.values()))
         result_ids += list(run.run_results)
     failures = [_failure(r, checks) for r in vr.results if not r.success]
     for f in failures:
         if f["error"]:  # an expectation that cannot be evaluated is a failed one
             f["severity"] = CRITICAL
-    rows = _row_count(warehouse_dsn, dataset, load_id)
+    reconciled = suite.reconcile and all(f["check"] != "rows.reconcile" for f in failures)
+    rows = _row_count(warehouse_dsn, dataset, load_id, from_audit=reconciled)
     success = not any(f["severity"] == CRITICAL for f in failures)
     result = GateResult(dataset, load_id, suite.name, success, int(stats["evaluated_expectations"]),
                         failures, rows, volume=base.as_dict(), load_seconds=load_seconds,
@@ -256,6 +275,7 @@ def run_gate(warehouse_dsn: str, dataset: str, load_id: str, *,
                                                            "success_percent") if k in stats},
                         result_ids=result_ids)
     result.seconds = time.perf_counter() - started
+    result.statistics["load_seconds_source"] = load_source
     log.info("gate %s", result.summary())
     if docs:
         from ingest.quality import docs as gx_docs
@@ -277,8 +297,6 @@ def gate_batch(settings: Any, feed: str, load_id: str, *,
     from ingest.warehouse.datasets import feed_datasets
     from ingest.warehouse.db import connect
 
-    if load_seconds is None:
-        load_seconds = staged_seconds(settings.warehouse_dsn, load_id)
     results = []
     for ds in feed_datasets(feed):
         if ds.name not in SUITES:
@@ -304,14 +322,16 @@ def gate_batch(settings: Any, feed: str, load_id: str, *,
 
 
 def staged_seconds(warehouse_dsn: str, load_id: str) -> float | None:
-    """Span of the batch's staging in ``ops.load_audit`` (first to last object staged):
-    the load time when the caller did not measure it (it misses the first object)."""
+    """Estimated stage time of a batch when the caller did not measure it: the span of its
+    objects' ``ops.load_audit.staged_at`` (each set after its object is parsed and copied),
+    scaled by n/(n-1) for the first object; None for a single-object batch."""
     from ingest.warehouse.db import connect
 
     with connect(warehouse_dsn) as conn, conn.cursor() as cur:
         cur.execute("select extract(epoch from max(staged_at) - min(staged_at)), count(*) "
                     "from ops.load_audit where load_id = %s", (load_id,))
         row = cur.fetchone()
-    if not row or not row[1] or row[0] is None:
+    if not row or row[0] is None or not row[1] or row[1] < 2:
         return None
-    return float(row[0])
+    n = int(row[1])
+    return float(row[0]) * n / (n - 1)

@@ -1,0 +1,112 @@
+"""Gate results in PostgreSQL: ``ops.gate_results``, one row per batch and suite.
+
+``ops.gate_results`` is created by :mod:`ingest.warehouse.schema`; the gate adds the
+columns it needs for the data-quality mart (idempotently, only when missing) and upserts
+one row per (load id, suite). :data:`DATA_QUALITY_MART_SQL` is the data-quality mart
+(pass rate per source per day, gate time next to load time); ``docs/quality-gate.md`` has
+it as the dbt model ``marts/quality/fct_gate_daily``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ingest.quality.gate import GateResult
+
+#: Columns the gate adds to ``ops.gate_results`` (name → type).
+EXTRA_COLUMNS = {
+    "feed": "text",
+    "run_day": "date",
+    "critical": "integer",
+    "warnings": "integer",
+    "gate_seconds": "numeric",
+    "load_seconds": "numeric",
+    "statistics": "jsonb",
+    "volume": "jsonb",
+}
+
+
+def ensure_results_table(cur: Any) -> None:
+    cur.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = 'ops' and table_name = 'gate_results'"
+    )
+    have = {r[0] for r in cur.fetchall()}
+    missing = {k: v for k, v in EXTRA_COLUMNS.items() if k not in have}
+    if not missing:
+        return
+    cur.execute("select pg_advisory_xact_lock(hashtext('sitepass.gate_results'))")
+    for name, type_ in missing.items():
+        cur.execute(f"alter table ops.gate_results add column if not exists {name} {type_}")
+
+
+def record(cur: Any, result: GateResult) -> None:
+    """Upsert the result of one checkpoint run (batch, suite, success, statistics)."""
+    from ingest.quality.volume import parse_load_id
+    from ingest.warehouse.datasets import DATASETS
+
+    ensure_results_table(cur)
+    parsed = parse_load_id(result.load_id)
+    ds = DATASETS.get(result.dataset)
+    feed = ds.feed if ds else (parsed[0] if parsed else None)
+    cur.execute(
+        """insert into ops.gate_results
+               (load_id, dataset, suite, success, evaluated, failed, row_count, failures,
+                feed, run_day, critical, warnings, gate_seconds, load_seconds, statistics,
+                volume)
+           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+           on conflict (load_id, suite) do update set success = excluded.success,
+               evaluated = excluded.evaluated, failed = excluded.failed,
+               row_count = excluded.row_count, failures = excluded.failures,
+               feed = excluded.feed, run_day = excluded.run_day,
+               critical = excluded.critical, warnings = excluded.warnings,
+               gate_seconds = excluded.gate_seconds, load_seconds = excluded.load_seconds,
+               statistics = excluded.statistics, volume = excluded.volume,
+               run_at = clock_timestamp()""",
+        (
+            result.load_id, result.dataset, result.suite, result.success, result.evaluated,
+            len(result.failures), result.row_count,
+            json.dumps(result.failures, default=str, ensure_ascii=False),
+            feed, parsed[1] if parsed else None, len(result.critical), len(result.warnings),
+            result.seconds, result.load_seconds,
+            json.dumps(result.statistics, default=str), json.dumps(result.volume, default=str),
+        ),
+    )
+
+
+#: The data-quality mart: one row per source (feed) and run day.
+DATA_QUALITY_MART_SQL = """
+with batches as (
+    select feed, run_day, load_id,
+           bool_and(success) as passed,
+           count(*) as suites,
+           count(*) filter (where not success) as suites_failed,
+           sum(evaluated) as expectations,
+           sum(critical) as critical_failures,
+           sum(warnings) as warnings,
+           sum(row_count) as rows_gated,
+           sum(gate_seconds) as gate_seconds,
+           max(load_seconds) as load_seconds
+      from ops.gate_results
+     where feed is not null
+     group by 1, 2, 3
+)
+select feed as source,
+       run_day,
+       count(*) as batches,
+       count(*) filter (where passed) as batches_passed,
+       round(100.0 * count(*) filter (where passed) / count(*), 1) as pass_rate_pct,
+       sum(suites) as suites,
+       sum(suites_failed) as suites_failed,
+       sum(expectations) as expectations,
+       sum(critical_failures) as critical_failures,
+       sum(warnings) as warnings,
+       sum(rows_gated) as rows_gated,
+       round(sum(gate_seconds), 3) as gate_seconds,
+       round(sum(load_seconds), 3) as load_seconds,
+       round(sum(gate_seconds) / nullif(sum(load_seconds), 0), 3) as gate_to_load_ratio
+  from batches
+ group by 1, 2
+"""
