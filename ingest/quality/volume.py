@@ -9,7 +9,9 @@ it had no batch) so a quiet Sunday is compared with last Sunday, not with the we
   only once the dataset has a published batch on or before *D-7*;
 - ``volume.change`` (warning) applies as soon as there is any history (a young dataset
   uses the plain median);
-- no history: no bound (both pass; the baseline in the result says why).
+- no history: no bound (both pass; the baseline in the result says why);
+- a batch with no file of its own run day (only late or corrected files of earlier
+  partitions): no bound.
 
 The batch day and feed come from the load id (``feed:YYYYMMDD:digest``, see
 :func:`ingest.warehouse.loader.make_load_id`); a load id of another shape has no window
@@ -111,6 +113,14 @@ def parameters(cur: psycopg2.extensions.cursor, dataset: str, load_id: str,
     params[P_RUN_DAY] = day
     params[P_LATE_DAY] = day - timedelta(days=LOOKBACK_DAYS)
     if policy is None:  # irregular feed: no volume bound
+        return out
+    cur.execute("select exists (select 1 from ops.load_audit where load_id = %s "
+                "and partition_date = %s)", (load_id, day))
+    own = cur.fetchone()
+    if not (own and own[0]):
+        # Only late or corrected files of earlier partitions: a batch of the day's
+        # stragglers says nothing about the day's volume (no bound).
+        out.params["volume_skipped"] = "no file of the run day in this batch"
         return out
     hist, covered = _history(cur, feed, dataset, day)
     out.history = {d.isoformat(): n for d, n in sorted(hist.items())}

@@ -79,15 +79,22 @@ def published_versions(
     return {(k, s) for k, s in cur.fetchall()}
 
 
-def _clear(cur: psycopg2.extensions.cursor, datasets: Sequence[Dataset], load_id: str) -> None:
+def _clear(cur: psycopg2.extensions.cursor, datasets: Sequence[Dataset], load_id: str,
+           versions: Sequence[tuple[str, str]]) -> None:
+    """Forget earlier, unpublished staging of this batch and of these object versions (a
+    version that failed its gate comes back under another load id once it is fixed
+    upstream or the gate changes)."""
+    keys = [k for k, _ in versions]
+    shas = [s for _, s in versions]
+    match = ("(load_id = %s or (object_key, object_sha256) in "
+             "(select * from unnest(%s::text[], %s::text[])))")
     for ds in datasets:
-        cur.execute(f"delete from staging.{ds.name} where load_id = %s", (load_id,))
+        cur.execute(f"delete from staging.{ds.name} where {match}", (load_id, keys, shas))
     cur.execute("delete from staging.worker_identity where load_id = %s", (load_id,))
     cur.execute("delete from staging.bank_cards where load_id = %s", (load_id,))
-    cur.execute("delete from ops.quarantine where load_id = %s", (load_id,))
-    cur.execute(
-        "delete from ops.load_audit where load_id = %s and status <> 'published'", (load_id,)
-    )
+    cur.execute(f"delete from ops.quarantine where {match}", (load_id, keys, shas))
+    cur.execute(f"delete from ops.load_audit where status <> 'published' and {match}",
+                (load_id, keys, shas))
 
 
 def _quarantine(
@@ -211,7 +218,8 @@ def stage(
     datasets = feed_datasets(feed)
     summary = BatchSummary(feed, load_id)
     done = published_versions(cur, [o.key for o in objects])
-    _clear(cur, datasets, load_id)
+    todo = [(o.key, o.sha256) for o in objects if (o.key, o.sha256) not in done]
+    _clear(cur, datasets, load_id, todo)
     sink = IdentitySink()
     for obj in objects:
         sha = obj.sha256

@@ -13,7 +13,7 @@ import psycopg2.extensions
 
 from ingest.warehouse.datasets import BOOKKEEPING, DATASETS, Dataset
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 OPS_DDL = """
 create schema if not exists ops;
@@ -88,6 +88,14 @@ create table if not exists ops.gate_results (
     row_count bigint,
     failures jsonb not null default '[]'::jsonb,
     run_at timestamptz not null default clock_timestamp(),
+    feed text,
+    run_day date,
+    critical integer,
+    warnings integer,
+    gate_seconds numeric,
+    load_seconds numeric,
+    statistics jsonb,
+    volume jsonb,
     primary key (load_id, suite)
 );
 create table if not exists staging.worker_identity (
@@ -244,6 +252,9 @@ def ensure_schema(cur: psycopg2.extensions.cursor) -> None:
     cur.execute(OPS_DDL)
     for dataset in DATASETS.values():
         cur.execute(dataset_ddl(dataset))
+    # ops.roster_periods looks for later snapshots of a project: keep that lookup indexed.
+    cur.execute("create index if not exists roster_workers_project_snapshot "
+                "on raw.roster_workers (project_code, partition_date)")
     cur.execute(ROSTER_PERIODS_VIEW)
     cur.execute(
         "create table if not exists ops.schema_version (version integer primary key, "

@@ -31,7 +31,5 @@ def test_house_rules(dagbag) -> None:  # type: ignore[no-untyped-def]
         assert dag.tags, f"{dag_id} has no tags"
         assert dag.doc_md, f"{dag_id} has no doc_md"
         for t in dag.tasks:
-            if t.task_id.split(".")[-1] == "gate":
-                assert t.retries == 0, "a failed gate is a data error: no retries"
-            else:
-                assert t.retries >= 1, f"{dag_id}.{t.task_id} has no retries"
+            # transient S3/Postgres errors retry; data errors raise AirflowFailException
+            assert t.retries >= 1, f"{dag_id}.{t.task_id} has no retries"
