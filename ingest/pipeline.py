@@ -14,7 +14,8 @@ import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 import psycopg2.extensions
@@ -28,7 +29,7 @@ from ingest.landing.text import decode_bytes
 from ingest.quality import gate as gx_gate
 from ingest.storage import get_bytes, list_objects
 from ingest.warehouse import loader
-from ingest.warehouse.datasets import FEEDS, feed_datasets
+from ingest.warehouse.datasets import FEEDS
 from ingest.warehouse.db import connect
 from ingest.warehouse.pii import PiiKeys
 from ingest.warehouse.schema import ensure_schema
@@ -59,7 +60,7 @@ class Interval:
 
     @property
     def end(self) -> datetime:
-        return datetime.combine(self.day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+        return datetime.combine(self.day + timedelta(days=1), dtime(0), tzinfo=SHANGHAI)
 
 
 def prepare_warehouse(settings: Settings) -> None:
