@@ -78,7 +78,12 @@ def cmd_seed(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     spec = CitySpec.preset(args.size, start=args.start, days=args.days, seed=args.seed)
     report = write_city(settings.s3, spec)
-    log.info("seeded %s", json.dumps(report, ensure_ascii=False))
+    path = settings.home / "seed-report.json"
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=1))
+    log.info("seeded %d projects in %d districts: %d objects in s3://%s; %d planted bad "
+             "records, %d planted cases; full report: %s", len(report["projects"]),
+             len(report["districts"]), report["objects"], settings.s3.bucket,
+             sum(report["planted_rejects"].values()), len(report["cases"]), path)
     return 0
 
 

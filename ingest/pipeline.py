@@ -335,6 +335,7 @@ def ingest_day(
         chunks = plan_verification(settings, day, lookback_days)
         out["face"] = [verify_captures(settings, day, chunk) for chunk in chunks]
         out["fraud"] = detect_identity_fraud(settings, day, lookback_days)
+    out["as_of"] = mark_day_loaded(settings, day).isoformat()
     return out
 
 

@@ -30,6 +30,7 @@ class ReportData:
     city: str
     month: str
     as_of: str
+    pay_month: str = ""
     headline: dict[str, Any] = field(default_factory=dict)
     districts: list[dict[str, Any]] = field(default_factory=list)
     wage_levels: list[dict[str, Any]] = field(default_factory=list)
@@ -53,8 +54,11 @@ def load(settings: Settings, city: str, month: str) -> ReportData:
     """Read everything the report shows from the marts (schema ``marts``)."""
     first = date.fromisoformat(month + "-01")
     nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    p = {"city": city, "month": month, "first": first, "next": nxt}
-    data = ReportData(city, month, "")
+    pay_month = f"{first.year - (first.month == 1)}-{(first.month - 2) % 12 + 1:02d}"
+    # Wage warnings: the pay month due during the report month (wages of month M are due
+    # on the pay day in month M+1), so the report shows final statuses, not "pending".
+    p = {"city": city, "month": month, "first": first, "next": nxt, "pay_month": pay_month}
+    data = ReportData(city, month, "", pay_month)
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         data.districts = _rows(cur, """
             select m.district_code, count(distinct m.project_code) as projects,
@@ -69,7 +73,7 @@ def load(settings: Settings, city: str, month: str) -> ReportData:
         data.wage_levels = _rows(cur, """
             select w.level, count(*) as projects
               from marts.fct_project_wage_warning w join marts.dim_project d using (project_code)
-             where d.city_code = %(city)s and w.pay_month::text like %(month)s || '%%'
+             where d.city_code = %(city)s and w.pay_month::text like %(pay_month)s || '%%'
              group by 1""", p)
         data.wage_by_district = _rows(cur, """
             select d.district_code,
@@ -79,14 +83,14 @@ def load(settings: Settings, city: str, month: str) -> ReportData:
                    count(*) filter (where w.level = 'pending') as pending,
                    coalesce(sum(w.arrears_total), 0) as arrears
               from marts.fct_project_wage_warning w join marts.dim_project d using (project_code)
-             where d.city_code = %(city)s and w.pay_month::text like %(month)s || '%%'
+             where d.city_code = %(city)s and w.pay_month::text like %(pay_month)s || '%%'
              group by 1 order by 1""", p)
         data.wage_warnings = _rows(cur, """
             select w.project_code, d.project_name, d.district_code, w.level,
                    array_to_string(w.reason_list, ', ') as reasons, w.arrears_total,
                    w.attendance_headcount, w.paid_headcount, w.due_date
               from marts.fct_project_wage_warning w join marts.dim_project d using (project_code)
-             where d.city_code = %(city)s and w.pay_month::text like %(month)s || '%%'
+             where d.city_code = %(city)s and w.pay_month::text like %(pay_month)s || '%%'
                and w.level in ('red', 'yellow')
              order by case w.level when 'red' then 0 else 1 end, w.arrears_total desc nulls last,
                       w.project_code""", p)
@@ -279,7 +283,8 @@ def render(data: ReportData) -> str:
                                   ("workers", "工人数"), ("attendance_rate", "出勤率"),
                                   ("low_workers", "低出勤人数"),
                                   ("three_month_low", "连续三月低出勤")]) + "</div>",
-        "<h2>二、欠薪预警 Wage-arrears warnings (欠薪预警)</h2>",
+        f"<h2>二、欠薪预警 Wage-arrears warnings (欠薪预警) · 工资月份 {_e(data.pay_month)}"
+        "（本月到期）</h2>",
         '<div class="row">' + _bar_chart(level_bars, title="项目预警等级", fmt="{:.0f}")
         + _table(data.wage_by_district, [("district_code", "区县"), ("red", "红"),
                                          ("yellow", "黄"), ("green", "绿"), ("pending", "未到期"),
