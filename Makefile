@@ -18,9 +18,13 @@ help:
 	@echo "make setup  - install only (system packages + locked Python environment)"
 	@echo "make down   - stop the embedded stack started by 'make demo'"
 
-setup: $(BIN)/sitepass
+setup: $(BIN)/sitepass dbt/target/manifest.json
 	@bash infra/scripts/system-deps.sh
 	@$(BIN)/sitepass face build >/dev/null  # converts the pinned face models (offline-ready)
+
+# The marts_build DAG renders its tasks from this manifest (no `dbt ls` at parse time).
+dbt/target/manifest.json: $(BIN)/sitepass $(shell find dbt -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v target)
+	cd dbt && DO_NOT_TRACK=1 ../$(BIN)/dbt parse --project-dir . --profiles-dir . --quiet
 
 $(BIN)/sitepass: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \
