@@ -143,16 +143,14 @@ def landing_daily() -> None:
         except GateFailed as exc:
             raise AirflowFailException(str(exc)) from exc
 
-    @task
-    def identity_fraud(
-        verified: Any, data_interval_start: Any = None, params: Any = None
-    ) -> dict[str, int]:
+    @task(trigger_rule="none_failed")  # also when no capture needed verifying
+    def identity_fraud(data_interval_start: Any = None, params: Any = None) -> dict[str, int]:
         from ingest.config import Settings
         from ingest.pipeline import detect_identity_fraud
 
         return detect_identity_fraud(Settings.from_env(), _run_day(data_interval_start, params))
 
-    @task(outlets=[LANDING_DAY_COMPLETE])
+    @task(outlets=[LANDING_DAY_COMPLETE], trigger_rule="none_failed")
     def mark_loaded(data_interval_start: Any = None, params: Any = None) -> str:
         """Record the loaded day; marts_build (scheduled on this asset) takes it from here."""
         from ingest.config import Settings
@@ -166,23 +164,23 @@ def landing_daily() -> None:
     for feed in FEEDS:
 
         @task_group(group_id=feed)
-        def load(feed: str = feed) -> Any:
+        def load(feed: str = feed) -> None:
+            # Returns nothing, so the group (not its last task) is chained: every task
+            # of a feed waits for the previous feed to be published.
             batch = stage.override(task_id="stage")(feed, found)
-            published = publish.override(task_id="publish", outlets=[RAW_ASSETS[feed]])(
+            publish.override(task_id="publish", outlets=[RAW_ASSETS[feed]])(
                 batch, gate.override(task_id="gate")(batch)
             )
-            return published
 
         group = load()
         previous >> group
         previous = group
 
     @task_group(group_id="faces")
-    def faces() -> Any:
+    def faces() -> None:
         """Re-verify the day's gate captures in chunks (dynamic mapping, not a task per
         photo), then search the city for identity fraud."""
-        verified = verify_faces.expand(chunk=plan_faces())
-        return identity_fraud(verified)
+        verify_faces.expand(chunk=plan_faces()) >> identity_fraud()
 
     face_group = faces()
     previous >> face_group >> mark_loaded()

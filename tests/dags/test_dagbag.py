@@ -33,3 +33,16 @@ def test_house_rules(dagbag) -> None:  # type: ignore[no-untyped-def]
         for t in dag.tasks:
             # transient S3/Postgres errors retry; data errors raise AirflowFailException
             assert t.retries >= 1, f"{dag_id}.{t.task_id} has no retries"
+
+
+def test_landing_feeds_load_in_dependency_order(dagbag) -> None:  # type: ignore[no-untyped-def]
+    # GIVEN punches are validated against published rosters, rosters against the registry
+    dag = dagbag.dags["landing_daily"]
+    order = ["registry", "roster", "zkteco", "hikvision", "payroll", "inspections"]
+    # THEN each feed's first task waits for the previous feed's publish
+    for prev, feed in zip(order, order[1:]):
+        assert f"{prev}.publish" in dag.get_task(f"{feed}.stage").upstream_task_ids
+    # AND faces are verified only after every feed is published; the day is marked loaded last
+    assert "inspections.publish" in dag.get_task("faces.plan_faces").upstream_task_ids
+    assert dag.get_task("mark_loaded").trigger_rule == "none_failed"
+    assert "faces.identity_fraud" in dag.get_task("mark_loaded").upstream_task_ids
