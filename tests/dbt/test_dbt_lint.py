@@ -1,7 +1,6 @@
 """SQL lint of the dbt project: sqlfluff, postgres dialect, dbt templater (`.sqlfluff`).
 
-Skipped when sqlfluff and its dbt templater are not installed (pins: sqlfluff==4.4.0,
-sqlfluff-templater-dbt==4.4.0). The dbt templater compiles against the warehouse (models
+sqlfluff==4.4.0 and sqlfluff-templater-dbt==4.4.0 are pinned dev dependencies. The dbt templater compiles against the warehouse (models
 look up optional sources), so the test runs on the session's stack.
 """
 
@@ -13,14 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sqlfluff_finds_no_violation(settings: Any) -> None:
-    pytest.importorskip("sqlfluff")
-    pytest.importorskip("sqlfluff_templater_dbt")
     from ingest.transform.dbt import dbt_env
 
     # GIVEN the dbt project and the lint configuration at the repository root
