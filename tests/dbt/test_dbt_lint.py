@@ -1,7 +1,8 @@
 """SQL lint of the dbt project: sqlfluff, postgres dialect, dbt templater (`.sqlfluff`).
 
-sqlfluff==4.4.0 and sqlfluff-templater-dbt==4.4.0 are pinned dev dependencies. The dbt templater compiles against the warehouse (models
-look up optional sources), so the test runs on the session's stack.
+sqlfluff==4.4.0 and sqlfluff-templater-dbt==4.4.0 are pinned dev dependencies. The dbt
+templater compiles against the warehouse (models look up optional sources), so the test
+runs on the session's stack.
 """
 
 from __future__ import annotations
