@@ -16,13 +16,14 @@ from ingest.warehouse.db import connect
 
 log = logging.getLogger(__name__)
 
-# mart -> (month column, how the mart's rows are tied to the city)
-FROZEN_MARTS: dict[str, tuple[str, str]] = {
-    "fct_attendance_monthly": ("month", "project"),
-    "fct_wage_arrears": ("pay_month", "project"),
-    "fct_project_wage_warning": ("pay_month", "project"),
-    "fct_inspection_score": ("month", "city_code"),
-    "rpt_random_inspection_sample": ("month", "city_code"),
+# mart -> (month column, how the mart's rows are tied to the city, months kept). Wage marts
+# keep the report month and the pay month that fell due in it (the previous month).
+FROZEN_MARTS: dict[str, tuple[str, str, str]] = {
+    "fct_attendance_monthly": ("month", "project", "month"),
+    "fct_wage_arrears": ("pay_month", "project", "month+due"),
+    "fct_project_wage_warning": ("pay_month", "project", "month+due"),
+    "fct_inspection_score": ("month", "city_code", "month"),
+    "rpt_random_inspection_sample": ("month", "city_code", "month"),
 }
 
 
@@ -33,11 +34,11 @@ def previous_month(month: str) -> str:
 
 def freeze_month(settings: Settings, city: str, month: str) -> dict[str, int]:
     """Snapshot the city-month (and the pay month due in it) of every public mart."""
-    months = [month, previous_month(month)]
     counts: dict[str, int] = {}
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         cur.execute("create schema if not exists archive")
-        for mart, (month_col, scope) in FROZEN_MARTS.items():
+        for mart, (month_col, scope, kept) in FROZEN_MARTS.items():
+            months = [month, previous_month(month)] if kept == "month+due" else [month]
             city_filter = (
                 "city_code = %(city)s" if scope == "city_code" else
                 "project_code in (select project_code from marts.dim_project "

@@ -87,7 +87,7 @@ def load(settings: Settings, city: str, month: str) -> ReportData:
              group by 1 order by 1""", p)
         data.wage_warnings = _rows(cur, """
             select w.project_code, d.project_name, d.district_code, w.level,
-                   array_to_string(w.reason_list, ', ') as reasons, w.arrears_total,
+                   w.reason_list as reasons, w.arrears_total,
                    w.attendance_headcount, w.paid_headcount, w.due_date
               from marts.fct_project_wage_warning w join marts.dim_project d using (project_code)
              where d.city_code = %(city)s and w.pay_month::text like %(pay_month)s || '%%'
