@@ -12,7 +12,7 @@ from tests.dbt.minicity import END
 
 AS_OF = END + timedelta(days=1)  # 2026-11-01: data up to 2026-10-31
 
-SCHEMAS = "raw, staging, ops, stg, int, marts, ref, analytics, snapshots, restricted"
+SCHEMAS = "raw, staging, ops, stg, int, marts, ref, analytics, snapshots, restricted, archive"
 
 
 def empty_warehouse(settings: Any) -> None:
