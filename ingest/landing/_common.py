@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -373,6 +373,28 @@ def decode_document(data: bytes, result: ParseResult) -> str | None:
 def whole_file_reject(result: ParseResult, text: str, reason: str) -> None:
     result.rows_read += 1
     result.rejects.append(Reject(0, text, (reason,)))
+
+
+def open_array_document(
+    data: bytes, result: ParseResult, children: Iterable[str] = ()
+) -> list[tuple[Any, str]] | None:
+    """Start a JSON-array file (registry, inspections): set up the child-entity counters,
+    decode, split into ``(record, raw text)`` items. A file that cannot be decoded or is
+    not an array is recorded as one whole-file reject and gives None."""
+    for name in children:
+        result.children[name] = []
+        result.children_read[name] = 0
+        result.children_duplicates[name] = 0
+    text = decode_document(data, result)
+    if text is None:
+        return None
+    try:
+        return split_array(text)
+    except WrongShape:
+        whole_file_reject(result, text, R.MALFORMED_RECORD)
+    except ValueError:
+        whole_file_reject(result, text, R.MALFORMED_JSON)
+    return None
 
 
 # --- de-duplication --------------------------------------------------------------------

@@ -15,16 +15,13 @@ from ingest.landing import reasons as R
 from ingest.landing._common import (
     Deduper,
     Issues,
-    WrongShape,
     check_order,
-    decode_document,
     dump,
     get_code,
     get_date,
     get_text,
     known_project_check,
-    split_array,
-    whole_file_reject,
+    open_array_document,
 )
 from ingest.landing.checks import normalize_code, valid_project_code
 from ingest.landing.context import SHANGHAI, ParseContext
@@ -61,19 +58,8 @@ def parse_inspections(data: bytes, ctx: ParseContext | None = None) -> ParseResu
     """Parse one day's inspection records."""
     ctx = ctx or ParseContext()
     result = ParseResult(kind="inspections", encoding="utf-8")
-    result.children[FINDING] = []
-    result.children_read[FINDING] = 0
-    result.children_duplicates[FINDING] = 0
-    text = decode_document(data, result)
-    if text is None:
-        return result
-    try:
-        items = split_array(text)
-    except WrongShape:
-        whole_file_reject(result, text, R.MALFORMED_RECORD)
-        return result
-    except ValueError:
-        whole_file_reject(result, text, R.MALFORMED_JSON)
+    items = open_array_document(data, result, (FINDING,))
+    if items is None:
         return result
     dedupe = Deduper()
     for no, (obj, raw) in enumerate(items, start=1):

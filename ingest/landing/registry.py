@@ -19,10 +19,8 @@ from ingest.landing import reasons as R
 from ingest.landing._common import (
     Deduper,
     Issues,
-    WrongShape,
     check_id_number,
     check_order,
-    decode_document,
     dump,
     get_code,
     get_date,
@@ -30,8 +28,7 @@ from ingest.landing._common import (
     get_int,
     get_text,
     get_uscc,
-    split_array,
-    whole_file_reject,
+    open_array_document,
 )
 from ingest.landing.checks import mask_id, normalize_code, normalize_id_number, valid_project_code
 from ingest.landing.context import ParseContext
@@ -90,20 +87,8 @@ def parse_registry(data: bytes, ctx: ParseContext | None = None) -> ParseResult:
     """Parse one registry snapshot (``ctx`` is accepted for a uniform signature; the
     registry defines the known projects, so no context check applies)."""
     result = ParseResult(kind="registry", encoding="utf-8")
-    for name in CHILD_COLUMNS:
-        result.children[name] = []
-        result.children_read[name] = 0
-        result.children_duplicates[name] = 0
-    text = decode_document(data, result)
-    if text is None:
-        return result
-    try:
-        items = split_array(text)
-    except WrongShape:
-        whole_file_reject(result, text, R.MALFORMED_RECORD)
-        return result
-    except ValueError:
-        whole_file_reject(result, text, R.MALFORMED_JSON)
+    items = open_array_document(data, result, CHILD_COLUMNS)
+    if items is None:
         return result
     dedupe = Deduper()
     for no, (obj, raw) in enumerate(items, start=1):
