@@ -18,7 +18,7 @@ from ingest.config import Settings
 from ingest.landing.keys import parse_zkteco_capture_name, try_parse_key
 from ingest.landing.zkteco import canonical_employee_no
 from ingest.storage import list_objects
-from ingest.warehouse.db import connect
+from ingest.warehouse.db import connect, copy_rows
 from ingest.warehouse.schema import ensure_schema
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,8 @@ def match_punches(cur: psycopg2.extensions.cursor, refs: list[CaptureRef]) -> li
     )
     cur.execute("truncate _captures")
     if zk_rows:
-        cur.executemany("insert into _captures values (%s, %s, %s, %s)", zk_rows)
+        copy_rows(cur, "_captures", ["capture_key", "device_sn", "employee_no", "punch_at"],
+                  zk_rows)
     cur.execute(
         """with punches as (
                select c.capture_key, 'zkteco' as vendor, p.project_code, p.device_sn,
