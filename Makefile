@@ -6,14 +6,18 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
 VENV := .venv
 BIN := $(VENV)/bin
-DEMO_START ?= 2026-11-02
-DEMO_END ?= 2026-11-02
-DEMO_SIZE ?= tiny
+# The demo city: 12 sites in 6 districts of Shenzhen (4403). September's wages are due in
+# October, so October is the first month whose report has both attendance and 欠薪预警.
+DEMO_SIZE ?= small
+DEMO_START ?= 2026-09-01
+DEMO_END ?= 2026-10-31
+DEMO_MONTH ?= 2026-10
+DEMO_CITY ?= 4403
 
 .PHONY: help setup demo test up down status lint clean
 
 help:
-	@echo "make demo   - install, start the embedded stack, seed a city, run the pipeline, print the mart"
+	@echo "make demo   - install, start the embedded stack, seed a city (2 months), run every DAG, build the report"
 	@echo "make test   - install, run the whole test suite on throwaway Postgres + S3"
 	@echo "make setup  - install only (system packages + locked Python environment)"
 	@echo "make down   - stop the embedded stack started by 'make demo'"
@@ -34,8 +38,9 @@ $(BIN)/sitepass: pyproject.toml uv.lock
 
 demo: setup
 	$(BIN)/sitepass up
-	$(BIN)/sitepass seed --size $(DEMO_SIZE) --start $(DEMO_START) --days 1
-	$(BIN)/sitepass run --start $(DEMO_START) --end $(DEMO_END)
+	$(BIN)/sitepass seed --size $(DEMO_SIZE) --start $(DEMO_START) --end $(DEMO_END)
+	$(BIN)/sitepass run --start $(DEMO_START) --end $(DEMO_END) --city $(DEMO_CITY)
+	$(BIN)/sitepass monthly --city $(DEMO_CITY) --month $(DEMO_MONTH)
 	@$(BIN)/sitepass status
 
 test: setup

@@ -2,10 +2,13 @@
 ### marts_build
 
 Builds the dbt marts (staging → intermediate → marts, with their tests) every time
-`landing_daily` finishes a day. Each model is its own task (astronomer-cosmos task group
-rendered from the pre-built manifest `dbt/target/manifest.json`: no `dbt ls`, no
-`dbt deps` at run time), and each model's tests run right after it, so a failing test stops
-everything downstream of it.
+`landing_daily` finishes a day. Each model (and seed and snapshot) is its own task
+(astronomer-cosmos task group rendered from the pre-built manifest
+`dbt/target/manifest.json`: no `dbt ls`, no `dbt deps` at run time) that runs
+`dbt build --select <model>`: the model, then its tests, so a failing test fails that task
+and stops everything downstream of it. (One `dbt build` per model instead of a `run` and a
+`test` task each halves the dbt start-ups: 67 tasks, ~110 s instead of ~230 s on 2 cores.)
+After the build, `docs` writes the static dbt docs page (local + S3).
 
 `as_of` (the date every "as of" rule uses) is the day after the latest fully loaded day
 (`ops.landing_days`), never the wall clock: re-running a past week rebuilds identical marts.
@@ -67,7 +70,7 @@ def marts_build() -> None:
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.AFTER_EACH,
+            test_behavior=TestBehavior.BUILD,  # model + its tests in one task
             exclude=["resource_type:unit_test"],
         ),
         execution_config=ExecutionConfig(
@@ -90,7 +93,14 @@ def marts_build() -> None:
     def done(as_of_value: Any) -> str:
         return str(as_of_value)
 
-    as_of >> dbt >> done(as_of)
+    @task
+    def docs() -> dict[str, str]:
+        from ingest.config import Settings
+        from ingest.transform.docs import build_dbt_docs
+
+        return build_dbt_docs(Settings.from_env())
+
+    as_of >> dbt >> [done(as_of), docs()]
 
 
 marts_build()

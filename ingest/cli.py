@@ -13,13 +13,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from datetime import time as dtime
+from typing import Any
 
 from ingest.config import ConfigError, sitepass_home
 from ingest.stack.proc import StackError
 
 log = logging.getLogger("sitepass")
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # the DAGs' schedule zone (no DST)
 
 
 def _date(text: str) -> date:
@@ -57,10 +59,13 @@ def cmd_down(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from ingest.stack.manager import status
+    from ingest.stack.where import locations, render
 
-    st = status(sitepass_home())
+    home = sitepass_home()
+    st = status(home)
+    st["where"] = locations(home, st)
     if args.json:
-        sys.stdout.write(json.dumps(st, indent=2) + "\n")
+        sys.stdout.write(json.dumps(st, indent=2, ensure_ascii=False) + "\n")
     else:
         state = "running" if st["running"] else "not running"
         sys.stdout.write(
@@ -68,6 +73,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             f"  postgres  {st['postgres']['dsn']}\n"
             f"  s3        {st['s3']['endpoint_url']}  bucket {st['s3']['bucket']}\n"
         )
+        if st["running"]:
+            sys.stdout.write(render(st["where"]))
     return 0 if st["running"] else 3
 
 
@@ -76,7 +83,12 @@ def cmd_seed(args: argparse.Namespace) -> int:
     from ingest.seed.city import CitySpec, write_city
 
     settings = Settings.from_env()
-    spec = CitySpec.preset(args.size, start=args.start, days=args.days, seed=args.seed)
+    days = args.days
+    if args.end is not None:
+        if args.end < args.start:
+            raise ConfigError("--end is before --start")
+        days = (args.end - args.start).days + 1
+    spec = CitySpec.preset(args.size, start=args.start, days=days, seed=args.seed)
     report = write_city(settings.s3, spec)
     path = settings.home / "seed-report.json"
     path.write_text(json.dumps(report, ensure_ascii=False, indent=1))
@@ -87,46 +99,44 @@ def cmd_seed(args: argparse.Namespace) -> int:
     return 0
 
 
-def _failure_excerpt(output: str, limit: int = 40) -> str:
-    """The error lines of an `airflow dags test` run (its tail is a list of skipped tasks)."""
-    keep = [line for line in output.splitlines()
-            if "[error" in line or "Error" in line or "ERROR" in line or "FAIL" in line
-            or "Traceback" in line]
-    return "\n".join(keep[-limit:]) or output[-3000:]
-
-
 def cmd_run(args: argparse.Namespace) -> int:
+    """``landing_daily`` for every day of the range (one DAG run per day), then ``marts_build``."""
     from ingest.config import Settings
+    from ingest.report.summary import attendance_summary
     from ingest.stack.airflow_env import airflow_env
+    from ingest.stack.dagtest import failure_excerpt, run_series_subprocess
 
     if args.end < args.start:
         raise ConfigError("--end is before --start")
     settings = Settings.from_env()
     env = airflow_env(settings.home, settings.airflow_dsn)
     days = [args.start + timedelta(days=i) for i in range((args.end - args.start).days + 1)]
-    for n, day in enumerate(days, start=1):
-        # A daily run covers [day, day + 1) local time and runs once that interval ended.
-        logical = datetime.combine(day + timedelta(days=1), dtime(0, 0)).isoformat() + "+08:00"
-        t0 = time.monotonic()
-        log.info("[%d/%d] landing_daily for %s", n, len(days), day)
-        cmd = [sys.executable, "-m", "airflow", "dags", "test", "landing_daily", logical]
-        if args.city:
-            cmd += ["-c", json.dumps({"city": args.city})]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-        log_path = settings.home / "logs" / f"landing_daily_{day}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        log_path.write_text(proc.stdout + proc.stderr)
-        failed = proc.returncode != 0 or "state=failed" in proc.stdout + proc.stderr
-        if failed:
-            log.error(
-                "landing_daily failed for %s; log: %s\n%s",
-                day,
-                log_path,
-                _failure_excerpt(proc.stdout + proc.stderr),
-            )
-            return 1
-        log.info("[%d/%d] %s done in %.1fs", n, len(days), day, time.monotonic() - t0)
-    from ingest.report.summary import attendance_summary
+    # A daily run covers [day, day + 1) local time and runs once that interval ended.
+    logical = [datetime.combine(d + timedelta(days=1), dtime(0, 0), tzinfo=SHANGHAI) for d in days]
+    log_path = settings.home / "logs" / f"landing_daily_{args.start}_{args.end}.log"
+    log.info("landing_daily for %d day(s) %s..%s; Airflow log: %s",
+             len(days), args.start, args.end, log_path)
+    t_all = time.monotonic()
+
+    def progress(run: dict[str, Any]) -> None:
+        n = len(done) + 1
+        done.append(run)
+        day = datetime.fromisoformat(run["logical_date"]).date() - timedelta(days=1)
+        elapsed = time.monotonic() - t_all
+        eta = elapsed / n * (len(days) - n)
+        log.info("[%d/%d] %s %s in %.1fs (elapsed %.0fs, about %.0fs left)",
+                 n, len(days), day, run["state"], run["seconds"], elapsed, eta)
+
+    done: list[dict[str, Any]] = []
+    result = run_series_subprocess(
+        env, "landing_daily", logical, log_path,
+        conf={"city": args.city} if args.city else None, on_run=progress,
+    )
+    if not result.ok:
+        log.error("landing_daily failed (%d of %d days done); log: %s\n%s",
+                  sum(r["state"] == "success" for r in result.runs), len(days), log_path,
+                  failure_excerpt(log_path.read_text(encoding="utf-8", errors="replace")))
+        return 1
 
     t0 = time.monotonic()
     log.info("marts_build (dbt, as of the day after the latest loaded day)")
@@ -137,16 +147,55 @@ def cmd_run(args: argparse.Namespace) -> int:
         text=True,
         check=False,
     )
-    log_path = settings.home / "logs" / "marts_build.log"
-    log_path.write_text(proc.stdout + proc.stderr)
+    marts_log = settings.home / "logs" / "marts_build.log"
+    marts_log.write_text(proc.stdout + proc.stderr)
     if proc.returncode != 0 or "state=failed" in proc.stdout + proc.stderr:
-        log.error("marts_build failed; log: %s\n%s", log_path,
-                  _failure_excerpt(proc.stdout + proc.stderr))
+        log.error("marts_build failed; log: %s\n%s", marts_log,
+                  failure_excerpt(proc.stdout + proc.stderr))
         return 1
     log.info("marts built in %.1fs", time.monotonic() - t0)
     for line in attendance_summary(settings, args.start, args.end):
         log.info("%s", line)
     return 0
+
+
+def cmd_monthly(args: argparse.Namespace) -> int:
+    """``compliance_monthly`` for one city-month through Airflow (freeze, report, export)."""
+    from ingest.config import Settings
+    from ingest.stack.airflow_env import airflow_env
+    from ingest.stack.dagtest import failure_excerpt, run_series_subprocess
+
+    settings = Settings.from_env()
+    year, month = (int(x) for x in args.month.split("-"))
+    # The DAG's run for a month is due on the 20th of the next month, 06:00 local time, when
+    # every pay day of the month before has passed (see dags/compliance_monthly.py).
+    due = datetime(year + month // 12, month % 12 + 1, 20, 6, 0, tzinfo=SHANGHAI)
+    log_path = settings.home / "logs" / f"compliance_monthly_{args.city}_{args.month}.log"
+    log.info("compliance_monthly for city %s, month %s (the run due %s); Airflow log: %s",
+             args.city, args.month, due.date(), log_path)
+    t0 = time.monotonic()
+    result = run_series_subprocess(
+        airflow_env(settings.home, settings.airflow_dsn), "compliance_monthly", [due], log_path,
+        conf={"city": args.city, "month": args.month},
+    )
+    if not result.ok:
+        log.error("compliance_monthly failed; log: %s\n%s", log_path,
+                  failure_excerpt(log_path.read_text(encoding="utf-8", errors="replace")))
+        return 1
+    report = settings.home / "reports" / f"report-{args.city}-{args.month}.html"
+    log.info("compliance_monthly done in %.1fs: snapshot in archive.*, report %s "
+             "(s3://%s/reports/city=%s/month=%s/report.html), national export under "
+             "s3://%s/exports/national/", time.monotonic() - t0, report, settings.s3.bucket,
+             args.city, args.month, settings.s3.bucket)
+    return 0
+
+
+def _month_arg(text: str) -> str:
+    try:
+        datetime.strptime(text, "%Y-%m")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM, got {text!r}") from exc
+    return text
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -239,7 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("seed", help="write a deterministic synthetic city into the bucket")
     p.add_argument("--size", default="tiny", choices=["tiny", "small", "medium", "large"])
     p.add_argument("--start", type=_date, default=date(2026, 11, 2))
-    p.add_argument("--days", type=int, default=1)
+    days = p.add_mutually_exclusive_group()
+    days.add_argument("--days", type=int, default=1)
+    days.add_argument("--end", type=_date, help="last day (instead of --days)")
     p.add_argument("--seed", type=int, default=20261102)
     p.set_defaults(func=cmd_seed)
 
@@ -248,6 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end", type=_date, required=True)
     p.add_argument("--city", help="city code (first 4 digits of areaCode)")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "monthly", help="the monthly compliance run of a city-month through Airflow "
+                        "(freeze, 双随机 draw, report, national export)")
+    p.add_argument("--city", default="4403", help="city code (first 4 digits of areaCode)")
+    p.add_argument("--month", required=True, type=_month_arg, help="YYYY-MM")
+    p.set_defaults(func=cmd_monthly)
 
     p = sub.add_parser("ui", help="Airflow UI + scheduler against the embedded stack")
     p.add_argument("--port", type=int, default=8080)
@@ -263,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="the regulator's HTML report of a city-month")
     p.add_argument("--city", required=True, help="city code, e.g. 4403")
-    p.add_argument("--month", required=True, help="YYYY-MM")
+    p.add_argument("--month", required=True, type=_month_arg, help="YYYY-MM")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("face", help="face model pack: build | calibrate | bench")

@@ -7,6 +7,8 @@ from datetime import date
 from ingest.config import Settings
 from ingest.warehouse.db import connect
 
+DAILY_LINES_UP_TO = 14  # days; longer ranges are summarised per month
+
 
 def attendance_summary(settings: Settings, start: date, end: date) -> list[str]:
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
@@ -14,12 +16,15 @@ def attendance_summary(settings: Settings, start: date, end: date) -> list[str]:
         row = cur.fetchone()
         if not row or not row[0]:
             return ["marts.fct_attendance_daily does not exist yet (no data loaded)"]
+        # a line per day for short ranges, per month for backfills
+        period = "work_date::text" if (end - start).days < DAILY_LINES_UP_TO else (
+            "to_char(work_date, 'YYYY-MM')")
         cur.execute(
-            """select work_date, count(distinct project_code), count(*),
+            f"""select {period}, count(distinct project_code), count(*),
                       round(avg(hours_on_site), 2), count(*) filter (where is_full_day)
                from marts.fct_attendance_daily
                where work_date between %s and %s
-               group by work_date order by work_date""",
+               group by 1 order by 1""",
             (start, end),
         )
         days = cur.fetchall()
@@ -31,9 +36,9 @@ def attendance_summary(settings: Settings, start: date, end: date) -> list[str]:
         audit = cur.fetchall()
     lines = [
         "marts.fct_attendance_daily:",
-        "  work_date   projects  worker-days  avg_hours  full_days",
+        "  period      projects  worker-days  avg_hours  full_days",
     ]
-    lines += [f"  {d}  {p:8d}  {n:11d}  {h!s:>9}  {f:9d}" for d, p, n, h, f in days]
+    lines += [f"  {d:<10}  {p:8d}  {n:11d}  {h!s:>9}  {f:9d}" for d, p, n, h, f in days]
     if not days:
         lines.append("  (no rows in the range)")
     lines.append(

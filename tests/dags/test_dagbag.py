@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def test_landing_feeds_load_in_dependency_order(dagbag) -> None:  # type: ignore
     dag = dagbag.dags["landing_daily"]
     order = ["registry", "roster", "zkteco", "hikvision", "payroll", "inspections"]
     # THEN each feed's first task waits for the previous feed's publish
-    for prev, feed in zip(order, order[1:]):
+    for prev, feed in itertools.pairwise(order):
         assert f"{prev}.publish" in dag.get_task(f"{feed}.stage").upstream_task_ids
     # AND faces are verified only after every feed is published; the day is marked loaded last
     assert "inspections.publish" in dag.get_task("faces.plan_faces").upstream_task_ids
