@@ -20,7 +20,8 @@ import logging
 import random
 import sys
 import time
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 
 from ingest.config import Settings
 from ingest.landing.context import SHANGHAI, ParseContext

@@ -5,7 +5,10 @@ For one local day (the data interval, Asia/Shanghai): discover the new or change
 objects in the bucket (and late files of the previous week's partitions), then for each
 feed in dependency order (registry → roster → ZKTeco → Hikvision → payroll → inspections)
 parse and stage them in Postgres, gate the batch with its Great Expectations checkpoint,
-and publish a passing batch to `raw`; finally build the marts with dbt.
+and publish a passing batch to `raw` (each publish updates that raw table's Asset); then
+re-verify the day's gate captures against the enrolment photos (mapped over chunks of
+captures), search for identity fraud, mark the day loaded and emit
+`sitepass.landing_day_complete`, on which `marts_build` is scheduled.
 
 All logic lives in `ingest.pipeline`; this file only orchestrates. Tasks exchange object
 keys and load ids, never local files. Data errors (a failed gate) fail without retry;

@@ -1,15 +1,16 @@
 """The seeded city of ``ingest.seed.city`` over three months, end to end.
 
-One load (92 days, every feed, faces verified, identity fraud searched) serves all the
-tests of this module:
+One `sitepass run` through Airflow (92 days of landing_daily: every feed, faces verified,
+identity fraud searched; then marts_build) serves all the tests of this module:
 
 - the planted cases (a project that never pays a month, one paying from a wrong account,
   a partial payer, a late payer, a worker low three months in a row, buddy punches, an
   expired electrician certificate, an unrectified major finding, …) each show in the
   right mart with the right status, level or reason code, and the clean project is green
   with grade A;
-- the monthly compliance pass: the frozen snapshot, the regulator's HTML report (opened
-  in headless Chromium and screenshotted) and the national OpenAPI export;
+- the monthly compliance pass through Airflow (`sitepass monthly`): the frozen snapshot,
+  the regulator's HTML report (opened in headless Chromium and screenshotted) and the
+  national OpenAPI export;
 - a re-run of a middle week through Airflow (`sitepass run`) leaves every mart identical.
 """
 
@@ -26,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.dbt.conftest import build, empty_warehouse, querier
+from tests.dbt.conftest import empty_warehouse, querier
 from tests.dbt.planted import planted_failures
 
 pytestmark = pytest.mark.slow
@@ -44,22 +45,25 @@ MARTS = ("dim_project", "dim_corp", "dim_team", "dim_worker", "fct_attendance_da
 @pytest.fixture(scope="module")
 def city(stack: dict[str, Any]) -> dict[str, Any]:
     from ingest.config import Settings
-    from ingest.pipeline import ingest_day
     from ingest.seed.city import CitySpec, write_city
 
     settings = Settings.from_env()
     empty_warehouse(settings)
     # GIVEN the small seeded city (12 projects, 92 days from 2026-08-01) with planted cases
     report = write_city(settings.s3, CitySpec.preset("small", start=START, days=DAYS, seed=7))
-    # WHEN every day is loaded in order (faces verified, identity fraud searched) …
-    day = START
-    while day < AS_OF:
-        ingest_day(settings, day)
-        day += timedelta(days=1)
-    # … and the marts are built as of 2026-11-01
+    # WHEN `sitepass run` loads every day through Airflow (landing_daily per day: feeds,
+    # gate, faces verified, identity fraud searched) and builds the marts (marts_build,
+    # as of the day after the last loaded day: 2026-11-01)
     t0 = time.monotonic()
-    build(settings, AS_OF, "--full-refresh")
-    return {"settings": settings, "report": report, "dbt_seconds": time.monotonic() - t0}
+    proc = _sitepass_run(START, AS_OF - timedelta(days=1))
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    return {"settings": settings, "report": report, "run_seconds": time.monotonic() - t0}
+
+
+def _sitepass_run(start: date, end: date) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ingest.cli", "run", "--start", start.isoformat(),
+         "--end", end.isoformat()], capture_output=True, text=True, check=False)
 
 
 def _checksums(settings: Any) -> dict[str, str]:
@@ -77,21 +81,36 @@ def test_planted_cases_reach_the_marts(city: dict[str, Any]) -> None:
     assert not failures, "\n".join(failures)
 
 
-def test_monthly_compliance_report_opens_in_chromium(city: dict[str, Any],
-                                                     tmp_path: Path) -> None:
+def test_monthly_compliance_run_through_airflow_freezes_reports_and_exports(
+        city: dict[str, Any], tmp_path: Path) -> None:
     settings = city["settings"]
-    from ingest.compliance import freeze_month
-    from ingest.report.html import write_report
+    from ingest.export.national import Credentials, validate
     from ingest.storage import get_bytes
 
-    # WHEN October is frozen and its report rendered
-    frozen = freeze_month(settings, CITY, "2026-10")
-    assert frozen["fct_inspection_score"] == len(city["report"]["projects"])
-    assert frozen["rpt_random_inspection_sample"] >= 1
-    out = write_report(settings, CITY, "2026-10", out_dir=tmp_path)
+    q = querier(settings)
+    # WHEN compliance_monthly runs for October through Airflow (`sitepass monthly`)
+    proc = subprocess.run([sys.executable, "-m", "ingest.cli", "monthly", "--city", CITY,
+                           "--month", "2026-10"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    # THEN October's marts are frozen, with the 双随机 draw
+    frozen = dict(q("select 'scores', count(*) from archive.fct_inspection_score "
+                    "where snapshot_month = '2026-10' union all "
+                    "select 'draw', count(*) from archive.rpt_random_inspection_sample "
+                    "where snapshot_month = '2026-10'"))
+    assert frozen["scores"] == len(city["report"]["projects"])
+    assert frozen["draw"] >= 1
+    # AND the month's national export is in the bucket and every request validates
+    creds = Credentials(settings.national_appid, settings.national_appsecret)
+    manifest = json.loads(get_bytes(
+        settings.s3, f"exports/national/city={CITY}/month=2026-10/manifest.json"))
+    assert manifest["attendance_records"] > 0 and manifest["files"]
+    for key in manifest["files"]:
+        validate(json.loads(get_bytes(settings.s3, key)), creds)
+    # AND the report is stored locally and in S3, self-contained, in Chinese
+    out = {"path": str(Path(settings.home) / "reports" / f"report-{CITY}-2026-10.html"),
+           "s3_key": f"reports/city={CITY}/month=2026-10/report.html"}
     page = Path(out["path"]).read_text()
     assert get_bytes(settings.s3, out["s3_key"]).decode() == page
-    # THEN it is self-contained and carries the planted red warning in Chinese
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
     never_pays = city["report"]["cases"]["never_pays"]["project"]
     assert never_pays in page and "红色预警" in page
@@ -139,14 +158,10 @@ def test_national_export_of_a_month_validates(city: dict[str, Any]) -> None:
 def test_rerun_of_a_middle_week_through_airflow_leaves_marts_identical(
         city: dict[str, Any]) -> None:
     settings = city["settings"]
-    from ingest.transform.dbt import run_dbt
-
-    # GIVEN the marts built as of the loaded high-water mark
-    run_dbt(settings, ["build", "--exclude-resource-type", "unit_test"], as_of=AS_OF)
+    # GIVEN the marts `sitepass run` built over the three seeded months
     before = _checksums(settings)
     # WHEN a middle week is re-run through Airflow (landing_daily per day, then marts_build)
-    proc = subprocess.run([sys.executable, "-m", "ingest.cli", "run", "--start", "2026-09-14",
-                           "--end", "2026-09-20"], capture_output=True, text=True, check=False)
+    proc = _sitepass_run(date(2026, 9, 14), date(2026, 9, 20))
     assert proc.returncode == 0, proc.stderr[-5000:]
     # THEN every mart is row-for-row identical
     assert _checksums(settings) == before

@@ -1,0 +1,56 @@
+"""The CLI's argument contract and the "where to look" block (no stack needed)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ingest.cli import build_parser
+from ingest.stack.where import locations, render
+
+
+def test_monthly_takes_a_city_and_a_month() -> None:
+    # WHEN the monthly verb is parsed without a city
+    args = build_parser().parse_args(["monthly", "--month", "2026-10"])
+    # THEN the city defaults to Shenzhen and the month is kept as text
+    assert (args.city, args.month) == ("4403", "2026-10")
+
+
+@pytest.mark.parametrize("bad", ["2026-13", "2026/10", "202610", "October"])
+def test_monthly_rejects_a_malformed_month(bad: str) -> None:
+    # WHEN the month is not YYYY-MM THEN argparse exits with a usage error
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["monthly", "--month", bad])
+
+
+def test_seed_accepts_an_end_day_instead_of_a_day_count() -> None:
+    args = build_parser().parse_args(["seed", "--start", "2026-09-01", "--end", "2026-10-31"])
+    assert (args.start, args.end) == (date(2026, 9, 1), date(2026, 10, 31))
+    # AND --days and --end exclude each other
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["seed", "--days", "3", "--end", "2026-10-31"])
+
+
+def test_where_lists_every_place_and_marks_what_is_not_built(tmp_path: Path) -> None:
+    # GIVEN a stack home with one report and GX Data Docs, but no dbt docs yet
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "report-4403-2026-10.html").write_text("<html></html>")
+    (tmp_path / "gx-docs").mkdir()
+    (tmp_path / "gx-docs" / "index.html").write_text("<html></html>")
+    st = {"postgres": {"dsn": "postgresql://sitepass:pw@127.0.0.1:55432/sitepass"},
+          "s3": {"bucket": "sitepass-landing"}}
+    # WHEN the locations are listed
+    entries = {e["what"]: e for e in locations(tmp_path, st)}
+    # THEN every place a user opens after the demo is there
+    assert {"regulator report", "warehouse (psql, BI)", "Airflow UI", "dbt docs",
+            "GX Data Docs"} <= set(entries)
+    assert entries["regulator report"]["where"].endswith("report-4403-2026-10.html")
+    assert entries["warehouse (psql, BI)"]["where"] == (
+        'psql "postgresql://sitepass:pw@127.0.0.1:55432/sitepass"')
+    assert "http://127.0.0.1:8080" in entries["Airflow UI"]["where"]
+    # AND what is not built yet says so
+    assert not entries["dbt docs"]["exists"] and entries["GX Data Docs"]["exists"]
+    text = render(list(entries.values()))
+    assert "dbt docs" in text and "(not built yet)" in text
