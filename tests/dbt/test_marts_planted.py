@@ -1,7 +1,9 @@
 """The seeded city of ``ingest.seed.city`` over three months, end to end.
 
-One `sitepass run` through Airflow (92 days of landing_daily: every feed, faces verified,
-identity fraud searched; then marts_build) serves all the tests of this module:
+One load serves all the tests of this module: August and September day by day through the
+pipeline functions the DAG's tasks call, then October through Airflow (`sitepass run`:
+landing_daily per day with every feed, faces verified, identity fraud searched; then
+marts_build):
 
 - the planted cases (a project that never pays a month, one paying from a wrong account,
   a partial payer, a late payer, a worker low three months in a row, buddy punches, an
@@ -11,7 +13,8 @@ identity fraud searched; then marts_build) serves all the tests of this module:
 - the monthly compliance pass through Airflow (`sitepass monthly`): the frozen snapshot,
   the regulator's HTML report (opened in headless Chromium and screenshotted) and the
   national OpenAPI export;
-- a re-run of a middle week through Airflow (`sitepass run`) leaves every mart identical.
+- a re-run of a middle week of the month through Airflow (`sitepass run`) leaves every
+  mart identical.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ pytestmark = pytest.mark.slow
 START = date(2026, 8, 1)
 DAYS = 92
 AS_OF = START + timedelta(days=DAYS)  # 2026-11-01: September is due in October, final
+AIRFLOW_MONTH_START = date(2026, 10, 1)  # the seeded month loaded by `sitepass run`
 CITY = "4403"
 MARTS = ("dim_project", "dim_corp", "dim_team", "dim_worker", "fct_attendance_daily",
          "fct_attendance_monthly", "fct_wage_arrears", "fct_project_wage_warning",
@@ -45,17 +49,24 @@ MARTS = ("dim_project", "dim_corp", "dim_team", "dim_worker", "fct_attendance_da
 @pytest.fixture(scope="module")
 def city(stack: dict[str, Any]) -> dict[str, Any]:
     from ingest.config import Settings
+    from ingest.pipeline import ingest_day
     from ingest.seed.city import CitySpec, write_city
 
     settings = Settings.from_env()
     empty_warehouse(settings)
     # GIVEN the small seeded city (12 projects, 92 days from 2026-08-01) with planted cases
     report = write_city(settings.s3, CitySpec.preset("small", start=START, days=DAYS, seed=7))
-    # WHEN `sitepass run` loads every day through Airflow (landing_daily per day: feeds,
-    # gate, faces verified, identity fraud searched) and builds the marts (marts_build,
-    # as of the day after the last loaded day: 2026-11-01)
+    # WHEN August and September are loaded day by day through the pipeline's functions
+    # (what each landing_daily task calls) …
+    day = START
+    while day < AIRFLOW_MONTH_START:
+        ingest_day(settings, day)
+        day += timedelta(days=1)
+    # … and October through Airflow: `sitepass run` runs landing_daily for each day (feeds,
+    # gate, faces verified, identity fraud searched), then marts_build as of the day after
+    # the last loaded day (2026-11-01)
     t0 = time.monotonic()
-    proc = _sitepass_run(START, AS_OF - timedelta(days=1))
+    proc = _sitepass_run(AIRFLOW_MONTH_START, AS_OF - timedelta(days=1))
     assert proc.returncode == 0, proc.stderr[-5000:]
     return {"settings": settings, "report": report, "run_seconds": time.monotonic() - t0}
 
@@ -158,10 +169,11 @@ def test_national_export_of_a_month_validates(city: dict[str, Any]) -> None:
 def test_rerun_of_a_middle_week_through_airflow_leaves_marts_identical(
         city: dict[str, Any]) -> None:
     settings = city["settings"]
-    # GIVEN the marts `sitepass run` built over the three seeded months
+    # GIVEN the marts `sitepass run` built after the month it loaded
     before = _checksums(settings)
-    # WHEN a middle week is re-run through Airflow (landing_daily per day, then marts_build)
-    proc = _sitepass_run(date(2026, 9, 14), date(2026, 9, 20))
+    # WHEN a middle week of that month is re-run through Airflow (landing_daily per day,
+    # then marts_build)
+    proc = _sitepass_run(date(2026, 10, 12), date(2026, 10, 18))
     assert proc.returncode == 0, proc.stderr[-5000:]
     # THEN every mart is row-for-row identical
     assert _checksums(settings) == before
