@@ -198,6 +198,13 @@ def _month_arg(text: str) -> str:
     return text
 
 
+def _city_arg(text: str) -> str:
+    if len(text) != 4 or not all("0" <= c <= "9" for c in text):  # ASCII digits only
+        raise argparse.ArgumentTypeError(
+            f"expected a 4-digit city code (the first 4 digits of areaCode), got {text!r}")
+    return text
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Re-verify the gate captures of a date range outside Airflow, with a progress bar."""
     from tqdm import tqdm
@@ -297,13 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the pipeline DAGs for every day of a range")
     p.add_argument("--start", type=_date, required=True)
     p.add_argument("--end", type=_date, required=True)
-    p.add_argument("--city", help="city code (first 4 digits of areaCode)")
+    p.add_argument("--city", type=_city_arg, help="city code (first 4 digits of areaCode)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
         "monthly", help="the monthly compliance run of a city-month through Airflow "
                         "(freeze, 双随机 draw, report, national export)")
-    p.add_argument("--city", default="4403", help="city code (first 4 digits of areaCode)")
+    p.add_argument("--city", type=_city_arg, default="4403",
+                   help="city code (first 4 digits of areaCode)")
     p.add_argument("--month", required=True, type=_month_arg, help="YYYY-MM")
     p.set_defaults(func=cmd_monthly)
 
@@ -320,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("report", help="the regulator's HTML report of a city-month")
-    p.add_argument("--city", required=True, help="city code, e.g. 4403")
+    p.add_argument("--city", type=_city_arg, required=True, help="city code, e.g. 4403")
     p.add_argument("--month", required=True, type=_month_arg, help="YYYY-MM")
     p.set_defaults(func=cmd_report)
 

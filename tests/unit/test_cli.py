@@ -54,3 +54,15 @@ def test_where_lists_every_place_and_marks_what_is_not_built(tmp_path: Path) -> 
     assert not entries["dbt docs"]["exists"] and entries["GX Data Docs"]["exists"]
     text = render(list(entries.values()))
     assert "dbt docs" in text and "(not built yet)" in text
+
+
+@pytest.mark.parametrize("verb", [["run", "--start", "2026-10-01", "--end", "2026-10-02"],
+                                  ["monthly", "--month", "2026-10"],
+                                  ["report", "--month", "2026-10"]])
+@pytest.mark.parametrize("bad", ["44", "44030", "sz", "４４０３"])
+def test_city_must_be_four_digits(verb: list[str], bad: str) -> None:
+    # WHEN a city code is not the 4 digits areaCode starts with THEN argparse refuses it
+    with pytest.raises(SystemExit):
+        build_parser().parse_args([*verb, "--city", bad])
+    # AND a well-formed code is kept
+    assert build_parser().parse_args([*verb, "--city", "4403"]).city == "4403"
