@@ -69,9 +69,14 @@ def settings(stack: dict[str, Any]) -> Any:
     return Settings.from_env()
 
 
-@pytest.fixture()
-def clean(settings: Any) -> Any:
-    """GIVEN an empty bucket and an empty warehouse (schemas dropped)."""
+#: Every schema the pipeline, dbt and the monthly freeze create.
+WAREHOUSE_SCHEMAS = (
+    "raw, staging, ops, restricted, stg, int, marts, ref, analytics, snapshots, archive"
+)
+
+
+def empty_stack(settings: Any) -> None:
+    """Empty the landing bucket and drop every warehouse schema."""
     from ingest.storage import client, ensure_bucket
     from ingest.warehouse.db import connect
 
@@ -80,9 +85,13 @@ def clean(settings: Any) -> Any:
     for obj in mc.list_objects(settings.s3.bucket, recursive=True):
         mc.remove_object(settings.s3.bucket, obj.object_name)
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        cur.execute(
-            "drop schema if exists raw, staging, ops, stg, int, marts, ref, analytics cascade"
-        )
+        cur.execute(f"drop schema if exists {WAREHOUSE_SCHEMAS} cascade")
+
+
+@pytest.fixture()
+def clean(settings: Any) -> Any:
+    """GIVEN an empty bucket and an empty warehouse (schemas dropped)."""
+    empty_stack(settings)
     return settings
 
 

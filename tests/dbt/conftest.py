@@ -8,26 +8,10 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import empty_stack
 from tests.dbt.minicity import END
 
 AS_OF = END + timedelta(days=1)  # 2026-11-01: data up to 2026-10-31
-
-SCHEMAS = "raw, staging, ops, stg, int, marts, ref, analytics, snapshots, restricted, archive"
-
-
-def empty_warehouse(settings: Any) -> None:
-    """Empty bucket and warehouse (what tests/conftest.py's ``clean`` does, plus the
-    dbt snapshot schema)."""
-    from ingest.storage import client, ensure_bucket
-    from ingest.warehouse.db import connect
-
-    mc = client(settings.s3)
-    ensure_bucket(settings.s3)
-    for obj in mc.list_objects(settings.s3.bucket, recursive=True):
-        mc.remove_object(settings.s3.bucket, obj.object_name)
-    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        cur.execute(f"drop schema if exists {SCHEMAS} cascade")
-
 
 def querier(settings: Any) -> Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]]:
     from ingest.warehouse.db import connect
@@ -58,7 +42,7 @@ def minicity(stack: dict[str, Any]) -> Iterator[dict[str, Any]]:
     from tests.dbt.minicity import build as build_city
 
     settings = Settings.from_env()
-    empty_warehouse(settings)
+    empty_stack(settings)
     city = build_city()
     load_city(settings, city)
     publish_face(settings, city)

@@ -30,7 +30,8 @@ from typing import Any
 
 import pytest
 
-from tests.dbt.conftest import empty_warehouse, querier
+from tests.conftest import empty_stack
+from tests.dbt.conftest import querier
 from tests.dbt.planted import planted_failures
 
 pytestmark = pytest.mark.slow
@@ -53,7 +54,7 @@ def city(stack: dict[str, Any]) -> dict[str, Any]:
     from ingest.seed.city import CitySpec, write_city
 
     settings = Settings.from_env()
-    empty_warehouse(settings)
+    empty_stack(settings)
     # GIVEN the small seeded city (12 projects, 92 days from 2026-08-01) with planted cases
     report = write_city(settings.s3, CitySpec.preset("small", start=START, days=DAYS, seed=7))
     # WHEN August and September are loaded day by day through the pipeline's functions

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import query
+from tests.conftest import empty_stack, query
 
 DAY = date(2026, 11, 2)  # a Monday
 REPO = Path(__file__).resolve().parents[2]
@@ -79,18 +79,6 @@ def test_the_severity_table_in_the_docs_is_current() -> None:
 # --- a staged city-day ------------------------------------------------------------------
 
 
-def _reset(settings: Any) -> None:
-    from ingest.storage import client, ensure_bucket
-    from ingest.warehouse.db import connect
-
-    mc = client(settings.s3)
-    ensure_bucket(settings.s3)
-    for obj in mc.list_objects(settings.s3.bucket, recursive=True):
-        mc.remove_object(settings.s3.bucket, obj.object_name)
-    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        cur.execute("drop schema if exists raw, staging, ops, restricted cascade")
-
-
 @pytest.fixture(scope="module")
 def city(stack: dict[str, Any]) -> dict[str, Any]:
     """GIVEN a tiny seeded city whose registry and roster of DAY are published."""
@@ -99,7 +87,7 @@ def city(stack: dict[str, Any]) -> dict[str, Any]:
     from ingest.seed.city import CitySpec, write_city
 
     settings = Settings.from_env()
-    _reset(settings)
+    empty_stack(settings)
     report = write_city(settings.s3, CitySpec(projects=1, workers_per_project=6, start=DAY,
                                               days=1, seed=7))
     ingest_day(settings, DAY, feeds=("registry", "roster"), faces=False)
