@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import subprocess
 import sys
 import time
@@ -32,8 +31,6 @@ from pathlib import Path
 from typing import Any
 
 MARKER = "SITEPASS-DAGRUN "
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,6 +44,10 @@ class SeriesResult:
     @property
     def ok(self) -> bool:
         return self.returncode == 0 and all(r.get("state") == "success" for r in self.runs)
+
+    def failure(self) -> str:
+        """The error lines of the run's log, for the message of a failed series."""
+        return failure_excerpt(self.log_path.read_text(encoding="utf-8", errors="replace"))
 
 
 def run_series_subprocess(
