@@ -12,15 +12,15 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
 from ingest.config import ConfigError, sitepass_home
+from ingest.landing.context import SHANGHAI  # the DAGs' schedule zone (no DST)
 from ingest.stack.proc import StackError
 
 log = logging.getLogger("sitepass")
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # the DAGs' schedule zone (no DST)
 
 
 def _date(text: str) -> date:
@@ -154,15 +154,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_monthly(args: argparse.Namespace) -> int:
     """``compliance_monthly`` for one city-month through Airflow (freeze, report, export)."""
+    from ingest.compliance import due_run
     from ingest.config import Settings
     from ingest.stack.airflow_env import airflow_env
     from ingest.stack.dagtest import run_series_subprocess
 
     settings = Settings.from_env()
-    year, month = (int(x) for x in args.month.split("-"))
-    # The DAG's run for a month is due on the 20th of the next month, 06:00 local time, when
-    # every pay day of the month before has passed (see dags/compliance_monthly.py).
-    due = datetime(year + month // 12, month % 12 + 1, 20, 6, 0, tzinfo=SHANGHAI)
+    due = due_run(args.month)
     log_path = settings.home / "logs" / f"compliance_monthly_{args.city}_{args.month}.log"
     log.info("compliance_monthly for city %s, month %s (the run due %s); Airflow log: %s",
              args.city, args.month, due.date(), log_path)

@@ -66,3 +66,12 @@ def test_city_must_be_four_digits(verb: list[str], bad: str) -> None:
         build_parser().parse_args([*verb, "--city", bad])
     # AND a well-formed code is kept
     assert build_parser().parse_args([*verb, "--city", "4403"]).city == "4403"
+
+
+@pytest.mark.parametrize(("month", "due"), [("2026-10", "2026-11-20T06:00:00+08:00"),
+                                            ("2026-12", "2027-01-20T06:00:00+08:00"),
+                                            ("2027-01", "2027-02-20T06:00:00+08:00")])
+def test_the_monthly_run_of_a_month_is_due_on_the_20th_of_the_next(month: str, due: str) -> None:
+    from ingest.compliance import due_run
+
+    assert due_run(month).isoformat() == due
