@@ -50,7 +50,8 @@ up down status: setup
 	$(BIN)/sitepass $@
 
 lint: setup
-	$(BIN)/ruff check ingest dags plugins tests
+	$(BIN)/ruff check ingest dags plugins tests bench
+	$(BIN)/ruff format --check ingest dags plugins tests bench
 	$(BIN)/mypy ingest
 
 clean:

@@ -64,14 +64,24 @@ def run_sitepass(settings: Settings, files: list[tuple[str, bytes]], workers: in
         ctx = ParseContext.from_key(obj.key, interval_end=interval_end, roster_lookup=lookup)
         return parse_zkteco(obj.data, ctx)
 
-    objects = [loader.LandingObject(key=k, data=b, partition_date=DAY,
-                                    context={"project_code": k.split("/")[1],
-                                             "device_sn": k.split("/")[2],
-                                             "partition_date": DAY}) for k, b in files]
+    objects = [
+        loader.LandingObject(
+            key=k,
+            data=b,
+            partition_date=DAY,
+            context={
+                "project_code": k.split("/")[1],
+                "device_sn": k.split("/")[2],
+                "partition_date": DAY,
+            },
+        )
+        for k, b in files
+    ]
     t0 = time.perf_counter()
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        summary = loader.stage(cur, "zkteco", "bench:zkteco", objects, parse,
-                               PiiKeys(settings.pii_secret))
+        summary = loader.stage(
+            cur, "zkteco", "bench:zkteco", objects, parse, PiiKeys(settings.pii_secret)
+        )
         conn.rollback()  # leave the warehouse as it was
     elapsed = time.perf_counter() - t0
     log.info("sitepass path: %d rows staged in %.2fs", summary.rows_staged, elapsed)
@@ -88,9 +98,11 @@ def run_plain_copy(settings: Settings, files: list[tuple[str, bytes]]) -> tuple[
             rows.write(f"{project},{device},{pin},{ts}+08,{verified},{status},{mode},{work_code}\n")
             n += 1
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        cur.execute("create temporary table bench_plain (project_code text, device_sn text, "
-                    "pin text, punch_at timestamptz, verified smallint, status smallint, "
-                    "verify_mode smallint, work_code text)")
+        cur.execute(
+            "create temporary table bench_plain (project_code text, device_sn text, "
+            "pin text, punch_at timestamptz, verified smallint, status smallint, "
+            "verify_mode smallint, work_code text)"
+        )
         rows.seek(0)
         t0 = time.perf_counter()
         cur.copy_expert("copy bench_plain from stdin (format csv)", rows)

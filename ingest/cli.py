@@ -91,10 +91,17 @@ def cmd_seed(args: argparse.Namespace) -> int:
     report = write_city(settings.s3, spec)
     path = settings.home / "seed-report.json"
     path.write_text(json.dumps(report, ensure_ascii=False, indent=1))
-    log.info("seeded %d projects in %d districts: %d objects in s3://%s; %d planted bad "
-             "records, %d planted cases; full report: %s", len(report["projects"]),
-             len(report["districts"]), report["objects"], settings.s3.bucket,
-             sum(report["planted_rejects"].values()), len(report["cases"]), path)
+    log.info(
+        "seeded %d projects in %d districts: %d objects in s3://%s; %d planted bad "
+        "records, %d planted cases; full report: %s",
+        len(report["projects"]),
+        len(report["districts"]),
+        report["objects"],
+        settings.s3.bucket,
+        sum(report["planted_rejects"].values()),
+        len(report["cases"]),
+        path,
+    )
     return 0
 
 
@@ -113,8 +120,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     # A daily run covers [day, day + 1) local time and runs once that interval ended.
     logical = [datetime.combine(d + timedelta(days=1), dtime(0, 0), tzinfo=SHANGHAI) for d in days]
     log_path = settings.home / "logs" / f"landing_daily_{args.start}_{args.end}.log"
-    log.info("landing_daily for %d day(s) %s..%s; Airflow log: %s",
-             len(days), args.start, args.end, log_path)
+    log.info(
+        "landing_daily for %d day(s) %s..%s; Airflow log: %s",
+        len(days),
+        args.start,
+        args.end,
+        log_path,
+    )
     t_all = time.monotonic()
 
     def progress(run: dict[str, Any]) -> None:
@@ -123,24 +135,41 @@ def cmd_run(args: argparse.Namespace) -> int:
         day = datetime.fromisoformat(run["logical_date"]).date() - timedelta(days=1)
         elapsed = time.monotonic() - t_all
         eta = elapsed / n * (len(days) - n)
-        log.info("[%d/%d] %s %s in %.1fs (elapsed %.0fs, about %.0fs left)",
-                 n, len(days), day, run["state"], run["seconds"], elapsed, eta)
+        log.info(
+            "[%d/%d] %s %s in %.1fs (elapsed %.0fs, about %.0fs left)",
+            n,
+            len(days),
+            day,
+            run["state"],
+            run["seconds"],
+            elapsed,
+            eta,
+        )
 
     done: list[dict[str, Any]] = []
     result = run_series_subprocess(
-        env, "landing_daily", logical, log_path,
-        conf={"city": args.city} if args.city else None, on_run=progress,
+        env,
+        "landing_daily",
+        logical,
+        log_path,
+        conf={"city": args.city} if args.city else None,
+        on_run=progress,
     )
     if not result.ok:
-        log.error("landing_daily failed (%d of %d days done); log: %s\n%s",
-                  sum(r["state"] == "success" for r in result.runs), len(days), log_path,
-                  result.failure())
+        log.error(
+            "landing_daily failed (%d of %d days done); log: %s\n%s",
+            sum(r["state"] == "success" for r in result.runs),
+            len(days),
+            log_path,
+            result.failure(),
+        )
         return 1
 
     t0 = time.monotonic()
     marts_log = settings.home / "logs" / "marts_build.log"
-    log.info("marts_build (dbt, as of the day after the latest loaded day); Airflow log: %s",
-             marts_log)
+    log.info(
+        "marts_build (dbt, as of the day after the latest loaded day); Airflow log: %s", marts_log
+    )
     # marts_build reads as_of from the warehouse; its logical date only labels the run
     marts = run_series_subprocess(env, "marts_build", logical[-1:], marts_log)
     if not marts.ok:
@@ -162,21 +191,36 @@ def cmd_monthly(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     due = due_run(args.month)
     log_path = settings.home / "logs" / f"compliance_monthly_{args.city}_{args.month}.log"
-    log.info("compliance_monthly for city %s, month %s (the run due %s); Airflow log: %s",
-             args.city, args.month, due.date(), log_path)
+    log.info(
+        "compliance_monthly for city %s, month %s (the run due %s); Airflow log: %s",
+        args.city,
+        args.month,
+        due.date(),
+        log_path,
+    )
     t0 = time.monotonic()
     result = run_series_subprocess(
-        airflow_env(settings.home, settings.airflow_dsn), "compliance_monthly", [due], log_path,
+        airflow_env(settings.home, settings.airflow_dsn),
+        "compliance_monthly",
+        [due],
+        log_path,
         conf={"city": args.city, "month": args.month},
     )
     if not result.ok:
         log.error("compliance_monthly failed; log: %s\n%s", log_path, result.failure())
         return 1
     report = settings.home / "reports" / f"report-{args.city}-{args.month}.html"
-    log.info("compliance_monthly done in %.1fs: snapshot in archive.*, report %s "
-             "(s3://%s/reports/city=%s/month=%s/report.html), national export under "
-             "s3://%s/exports/national/", time.monotonic() - t0, report, settings.s3.bucket,
-             args.city, args.month, settings.s3.bucket)
+    log.info(
+        "compliance_monthly done in %.1fs: snapshot in archive.*, report %s "
+        "(s3://%s/reports/city=%s/month=%s/report.html), national export under "
+        "s3://%s/exports/national/",
+        time.monotonic() - t0,
+        report,
+        settings.s3.bucket,
+        args.city,
+        args.month,
+        settings.s3.bucket,
+    )
     return 0
 
 
@@ -191,7 +235,8 @@ def _month_arg(text: str) -> str:
 def _city_arg(text: str) -> str:
     if len(text) != 4 or not all("0" <= c <= "9" for c in text):  # ASCII digits only
         raise argparse.ArgumentTypeError(
-            f"expected a 4-digit city code (the first 4 digits of areaCode), got {text!r}")
+            f"expected a 4-digit city code (the first 4 digits of areaCode), got {text!r}"
+        )
     return text
 
 
@@ -298,10 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
-        "monthly", help="the monthly compliance run of a city-month through Airflow "
-                        "(freeze, 双随机 draw, report, national export)")
-    p.add_argument("--city", type=_city_arg, default="4403",
-                   help="city code (first 4 digits of areaCode)")
+        "monthly",
+        help="the monthly compliance run of a city-month through Airflow "
+        "(freeze, 双随机 draw, report, national export)",
+    )
+    p.add_argument(
+        "--city", type=_city_arg, default="4403", help="city code (first 4 digits of areaCode)"
+    )
     p.add_argument("--month", required=True, type=_month_arg, help="YYYY-MM")
     p.set_defaults(func=cmd_monthly)
 

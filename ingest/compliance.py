@@ -49,8 +49,9 @@ def freeze_month(settings: Settings, city: str, month: str) -> dict[str, int]:
         for mart, (month_col, scope, kept) in FROZEN_MARTS.items():
             months = [month, previous_month(month)] if kept == "month+due" else [month]
             city_filter = (
-                "city_code = %(city)s" if scope == "city_code" else
-                "project_code in (select project_code from marts.dim_project "
+                "city_code = %(city)s"
+                if scope == "city_code"
+                else "project_code in (select project_code from marts.dim_project "
                 "where city_code = %(city)s)"
             )
             cur.execute(
@@ -59,8 +60,11 @@ def freeze_month(settings: Settings, city: str, month: str) -> dict[str, int]:
                       from marts.{mart} m with no data""",
                 {"month": month, "city": city},
             )
-            cur.execute(f"delete from archive.{mart} where snapshot_month = %(month)s "
-                        f"and snapshot_city = %(city)s", {"month": month, "city": city})
+            cur.execute(
+                f"delete from archive.{mart} where snapshot_month = %(month)s "
+                f"and snapshot_city = %(city)s",
+                {"month": month, "city": city},
+            )
             cur.execute(
                 f"""insert into archive.{mart}
                     select %(month)s, %(city)s, m.* from marts.{mart} m

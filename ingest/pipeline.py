@@ -238,8 +238,11 @@ def stage_feed(
         summary = loader.stage(cur, feed, load_id, landing, parse, keys)
     if deferred:
         log.info("%s: %d payroll batches deferred (paid after %s)", load_id, deferred, interval.day)
-    return {**summary.as_dict(), "deferred": deferred,
-            "stage_seconds": round(time.monotonic() - started, 3)}
+    return {
+        **summary.as_dict(),
+        "deferred": deferred,
+        "stage_seconds": round(time.monotonic() - started, 3),
+    }
 
 
 def _payroll_not_yet(data: bytes, interval: Interval) -> bool:
@@ -257,14 +260,23 @@ def _payroll_not_yet(data: bytes, interval: Interval) -> bool:
     return last_day < max(dates) <= last_day + timedelta(days=PAYROLL_DEFER_DAYS)
 
 
-def gate_feed(settings: Settings, feed: str, load_id: str,
-              load_seconds: float | None = None, *, docs: bool = True) -> dict[str, Any]:
+def gate_feed(
+    settings: Settings,
+    feed: str,
+    load_id: str,
+    load_seconds: float | None = None,
+    *,
+    docs: bool = True,
+) -> dict[str, Any]:
     """Validate every dataset of a staged batch (all are recorded; Data Docs built once
     unless ``docs`` is false); raise :class:`GateFailed` naming every failed expectation."""
-    results = gx_gate.gate_batch(settings, feed, load_id, load_seconds=load_seconds,
-                                 docs=docs)
-    return {"feed": feed, "load_id": load_id, "success": True,
-            "suites": [r.as_dict() for r in results]}
+    results = gx_gate.gate_batch(settings, feed, load_id, load_seconds=load_seconds, docs=docs)
+    return {
+        "feed": feed,
+        "load_id": load_id,
+        "success": True,
+        "suites": [r.as_dict() for r in results],
+    }
 
 
 def publish_feed(settings: Settings, feed: str, load_id: str) -> dict[str, Any]:

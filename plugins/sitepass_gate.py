@@ -49,15 +49,17 @@ def summarize(feed: str, load_id: str, results: Sequence[Any]) -> dict[str, Any]
     """What goes to XCom: per dataset the outcome, counts and failed check ids."""
     datasets = []
     for r in results:
-        datasets.append({
-            "dataset": r.dataset,
-            "success": r.success,
-            "rows": r.row_count,
-            "expectations": r.evaluated,
-            "critical": [f["check"] for f in r.critical],
-            "warnings": [f["check"] for f in r.warnings],
-            "gate_seconds": None if r.seconds is None else round(r.seconds, 3),
-        })
+        datasets.append(
+            {
+                "dataset": r.dataset,
+                "success": r.success,
+                "rows": r.row_count,
+                "expectations": r.evaluated,
+                "critical": [f["check"] for f in r.critical],
+                "warnings": [f["check"] for f in r.warnings],
+                "gate_seconds": None if r.seconds is None else round(r.seconds, 3),
+            }
+        )
     docs = next((r.statistics.get("docs") for r in results if r.statistics.get("docs")), None)
     load_s = next((r.load_seconds for r in results if r.load_seconds is not None), None)
     # the ratio is computed from the rounded figures it is reported next to
@@ -83,8 +85,14 @@ def _fail(message: str) -> Exception:
     return AirflowFailException(message)
 
 
-def run_gate_task(feed: str, load_id: str | None, *, load_seconds: float | None = None,
-                  context: Any = None, settings: Any = None) -> dict[str, Any]:
+def run_gate_task(
+    feed: str,
+    load_id: str | None,
+    *,
+    load_seconds: float | None = None,
+    context: Any = None,
+    settings: Any = None,
+) -> dict[str, Any]:
     """Gate one staged batch; return the summary, raise ``AirflowFailException`` on failure."""
     if not load_id:
         return {"feed": feed, "load_id": None, "skipped": True, "success": True}
@@ -113,8 +121,9 @@ class GxGateOperator(BaseOperator):
     template_fields: Sequence[str] = ("feed", "load_id")
     ui_color = "#f5e1ff"
 
-    def __init__(self, *, feed: str, load_id: str | None,
-                 load_seconds: float | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *, feed: str, load_id: str | None, load_seconds: float | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("retries", 0)  # a failed gate is a data error
         super().__init__(**kwargs)
         self.feed = feed
@@ -122,5 +131,6 @@ class GxGateOperator(BaseOperator):
         self.load_seconds = load_seconds
 
     def execute(self, context: Any) -> dict[str, Any]:
-        return run_gate_task(self.feed, self.load_id, load_seconds=self.load_seconds,
-                             context=context)
+        return run_gate_task(
+            self.feed, self.load_id, load_seconds=self.load_seconds, context=context
+        )

@@ -90,8 +90,13 @@ def _seed_reference(dsn: str, projects: int, rows: int, *, roster_index: bool = 
                select 'roster:bench', 'roster/' || c || '/dt=' || %s || '/workers.jsonl', 'x',
                       w, c, %s, w::text, %s, md5(c || w) || md5(w || c), '01', '010', '20'
                  from unnest(%s::text[]) as t(c), generate_series(1, %s) as w""",
-            (str(DAY - timedelta(days=30)), DAY - timedelta(days=30),
-             DAY - timedelta(days=90), codes, WORKERS_PER_PROJECT),
+            (
+                str(DAY - timedelta(days=30)),
+                DAY - timedelta(days=30),
+                DAY - timedelta(days=90),
+                codes,
+                WORKERS_PER_PROJECT,
+            ),
         )
         for back in range(1, 8):  # a trailing week of published batches of the same size
             day = DAY - timedelta(days=back)
@@ -114,8 +119,10 @@ def _seed_reference(dsn: str, projects: int, rows: int, *, roster_index: bool = 
             # Recommended for ingest.warehouse.schema: without it ops.roster_periods is
             # quadratic in the roster size (its exit-date subquery scans raw.roster_workers
             # per worker): 6 s for 10k roster lines, which both the parser and the gate use.
-            cur.execute("create index if not exists roster_workers_project_date "
-                        "on raw.roster_workers (project_code, partition_date)")
+            cur.execute(
+                "create index if not exists roster_workers_project_date "
+                "on raw.roster_workers (project_code, partition_date)"
+            )
         cur.execute("analyze")
 
 
@@ -132,11 +139,15 @@ def _objects(rows: int) -> list[Any]:
             ts = start + timedelta(hours=10 * second, seconds=j * 7 % 1800)
             lines.append(f"{w:06d}\t{ts:%Y-%m-%d %H:%M:%S}\t1\t{second}\t15\t0\n")
         project, device = _project(i), f"ZK-B{i + 1}"
-        out.append(LandingObject(
-            key=f"punches/{project}/{device}/dt={DAY}/attlog.dat",
-            data="".join(lines).encode(), partition_date=DAY, etag="bench",
-            context={"project_code": project, "device_sn": device, "partition_date": DAY},
-        ))
+        out.append(
+            LandingObject(
+                key=f"punches/{project}/{device}/dt={DAY}/attlog.dat",
+                data="".join(lines).encode(),
+                partition_date=DAY,
+                etag="bench",
+                context={"project_code": project, "device_sn": device, "partition_date": DAY},
+            )
+        )
     return out
 
 
@@ -158,8 +169,13 @@ def _stage(dsn: str, secret: bytes, objects: list[Any], projects: int) -> tuple[
         roles = {f"ZK-B{i + 1}": "both" for i in range(projects)}
 
         def parse(obj: Any) -> Any:
-            ctx = ParseContext.from_key(obj.key, interval_end=end, known_projects=known,
-                                        roster_lookup=roster, device_roles=roles)
+            ctx = ParseContext.from_key(
+                obj.key,
+                interval_end=end,
+                known_projects=known,
+                roster_lookup=roster,
+                device_roles=roles,
+            )
             return parse_object(obj.data, ctx)
 
         loader.stage(cur, "zkteco", load_id, objects, parse, PiiKeys(secret))
@@ -174,8 +190,9 @@ def _copy_only(dsn: str, load_id: str) -> float:
     ds = DATASETS["zkteco_punches"]
     cols = [c.name for c in BOOKKEEPING] + list(ds.column_names)
     with connect(dsn) as conn, conn.cursor() as cur:
-        cur.execute(f"select {', '.join(cols)} from staging.zkteco_punches where load_id = %s",
-                    (load_id,))
+        cur.execute(
+            f"select {', '.join(cols)} from staging.zkteco_punches where load_id = %s", (load_id,)
+        )
         rows = [["copy:" + load_id, *r[1:]] for r in cur.fetchall()]
         t0 = time.perf_counter()
         copy_rows(cur, "staging.zkteco_punches", cols, rows)
@@ -184,8 +201,14 @@ def _copy_only(dsn: str, load_id: str) -> float:
     return seconds
 
 
-def bench(settings: Settings, rows: int = 200_000, *, summary: bool = True,
-          roster_index: bool = True, repeat: int = 3) -> dict[str, Any]:
+def bench(
+    settings: Settings,
+    rows: int = 200_000,
+    *,
+    summary: bool = True,
+    roster_index: bool = True,
+    repeat: int = 3,
+) -> dict[str, Any]:
     from ingest.quality import project
     from ingest.quality.gate import run_gate
     from ingest.quality.suites import SUITES
@@ -228,8 +251,10 @@ def bench(settings: Settings, rows: int = 200_000, *, summary: bool = True,
             cp = project.checkpoint(context, SUITES["zkteco_punches"](), project.DETAIL)
             t0 = time.perf_counter()
             with project.lock(exclusive=False):
-                cp.run(batch_parameters={"load_id": load_id},
-                       expectation_parameters=_params(dsn, load_id))
+                cp.run(
+                    batch_parameters={"load_id": load_id},
+                    expectation_parameters=_params(dsn, load_id),
+                )
             out["gate_summary_format_seconds"] = round(time.perf_counter() - t0, 3)
         return out
     finally:
@@ -264,16 +289,29 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m ingest.quality.bench")
     parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--no-roster-index", action="store_true",
-                        help="bench the current schema (no index behind ops.roster_periods)")
+    parser.add_argument(
+        "--no-roster-index",
+        action="store_true",
+        help="bench the current schema (no index behind ops.roster_periods)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="gate runs (median reported)")
-    parser.add_argument("--no-summary", action="store_true",
-                        help="skip the SUMMARY-format comparison run")
+    parser.add_argument(
+        "--no-summary", action="store_true", help="skip the SUMMARY-format comparison run"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    print(json.dumps(bench(Settings.from_env(), args.rows, summary=not args.no_summary,
-                           roster_index=not args.no_roster_index, repeat=args.repeat),
-                     indent=1))
+    print(
+        json.dumps(
+            bench(
+                Settings.from_env(),
+                args.rows,
+                summary=not args.no_summary,
+                roster_index=not args.no_roster_index,
+                repeat=args.repeat,
+            ),
+            indent=1,
+        )
+    )
     return 0
 
 

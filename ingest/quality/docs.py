@@ -82,8 +82,12 @@ def mirror(since: float | None = None, site_dir: Path | None = None) -> dict[str
         mc.put_object(bucket, prefix + rel, io.BytesIO(data), len(data), content_type=ctype)
         uploaded += 1
     _STATIC_DONE.add((endpoint, bucket, prefix))
-    return {"bucket": bucket, "prefix": prefix, "uploaded": uploaded,
-            "url": f"s3://{bucket}/{prefix}index.html"}
+    return {
+        "bucket": bucket,
+        "prefix": prefix,
+        "uploaded": uploaded,
+        "url": f"s3://{bucket}/{prefix}index.html",
+    }
 
 
 def keep_results() -> int:
@@ -121,13 +125,15 @@ def prune(keep: int, results: Path | None = None, site: Path | None = None) -> i
                 parent.rmdir()
                 parent = parent.parent
     if doomed:
-        log.info("GX store: deleted %d validation results older than the newest %d",
-                 len(doomed), keep)
+        log.info(
+            "GX store: deleted %d validation results older than the newest %d", len(doomed), keep
+        )
     return len(doomed)
 
 
-def publish(warehouse_dsn: str, result_ids: list[Any] | None = None, *,
-            s3: bool = True) -> dict[str, Any]:
+def publish(
+    warehouse_dsn: str, result_ids: list[Any] | None = None, *, s3: bool = True
+) -> dict[str, Any]:
     """Build the pages of ``result_ids`` (all pages when None) and the index; mirror to S3."""
     out: dict[str, Any] = {}
     started = time.time() - 1.0  # file mtimes have coarse resolution on some filesystems
@@ -138,8 +144,9 @@ def publish(warehouse_dsn: str, result_ids: list[Any] | None = None, *,
         with project.lock(exclusive=True), project.lock(exclusive=True, name="docs"):
             out["pruned"] = prune(keep_results())  # deleting is writing: exclusive
         with project.lock(exclusive=False), project.lock(exclusive=True, name="docs"):
-            urls = context.build_data_docs(site_names=[SITE], resource_identifiers=result_ids
-                                           or None)
+            urls = context.build_data_docs(
+                site_names=[SITE], resource_identifiers=result_ids or None
+            )
         out["local"] = urls.get(SITE)
     except Exception as exc:  # docs are evidence, not the gate: never fail a load on them
         log.warning("Data Docs build failed: %s", exc)
@@ -160,8 +167,9 @@ def presigned_index(expires_s: int = 3600) -> str:
 
     bucket, prefix = target()
     mc, _ = _s3()
-    return str(mc.presigned_get_object(bucket, prefix + "index.html",
-                                       expires=timedelta(seconds=expires_s)))
+    return str(
+        mc.presigned_get_object(bucket, prefix + "index.html", expires=timedelta(seconds=expires_s))
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,11 +177,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from ingest.config import Settings
 
-    parser = argparse.ArgumentParser(prog="python -m ingest.quality.docs",
-                                     description="(Re)build GX Data Docs and mirror to S3")
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest.quality.docs", description="(Re)build GX Data Docs and mirror to S3"
+    )
     parser.add_argument("--no-s3", action="store_true", help="local site only")
-    parser.add_argument("--presign", action="store_true",
-                        help="print a presigned URL of the S3 index page")
+    parser.add_argument(
+        "--presign", action="store_true", help="print a presigned URL of the S3 index page"
+    )
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     out = publish(settings.warehouse_dsn, None, s3=False)

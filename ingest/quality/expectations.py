@@ -29,6 +29,7 @@ from ingest.quality.suites import summary_query
 
 __all__ = ["ExpectNoUnexpectedRows", "summary_query"]
 
+
 class ExpectNoUnexpectedRows(UnexpectedRowsExpectation):
     """The batch has no row violating a SQL rule (query built by ``summary_query``)."""
 
@@ -37,8 +38,12 @@ class ExpectNoUnexpectedRows(UnexpectedRowsExpectation):
     class Config:
         title = "No violating rows (SQL)"
 
-    def _validate(self, metrics: dict[str, Any], runtime_configuration: dict[str, Any] | None
-                  = None, execution_engine: Any = None) -> dict[str, Any]:
+    def _validate(
+        self,
+        metrics: dict[str, Any],
+        runtime_configuration: dict[str, Any] | None = None,
+        execution_engine: Any = None,
+    ) -> dict[str, Any]:
         rows = metrics["unexpected_rows_query.table"] or []
         count = int(rows[0]["unexpected"]) if rows else 0
         fmt = self._get_result_format(runtime_configuration=runtime_configuration)

@@ -84,11 +84,17 @@ class GateResult:
         }
 
     def summary(self) -> str:
-        timing = "" if self.seconds is None else f", gate {self.seconds:.3f} s" + (
-            "" if self.load_seconds is None else f" vs load {self.load_seconds:.3f} s")
-        head = (f"{self.dataset} batch {self.load_id}: {self.row_count} rows, "
-                f"{self.evaluated} expectations, {len(self.critical)} critical and "
-                f"{len(self.warnings)} warning failures{timing}")
+        timing = (
+            ""
+            if self.seconds is None
+            else f", gate {self.seconds:.3f} s"
+            + ("" if self.load_seconds is None else f" vs load {self.load_seconds:.3f} s")
+        )
+        head = (
+            f"{self.dataset} batch {self.load_id}: {self.row_count} rows, "
+            f"{self.evaluated} expectations, {len(self.critical)} critical and "
+            f"{len(self.warnings)} warning failures{timing}"
+        )
         return "\n".join([head, *(f"  - {_describe(f)}" for f in self.failures)])
 
 
@@ -99,11 +105,16 @@ def _describe(f: dict[str, Any]) -> str:
     n = "" if count is None else f": {count} unexpected" + ("" if of is None else f" of {of}")
     obs = f.get("observed_value")
     seen = "" if obs is None or count is not None else f": observed {obs}"
-    sample = f" e.g. {json.dumps(f['sample'], ensure_ascii=False, default=str)}" \
-        if f.get("sample") else ""
+    sample = (
+        f" e.g. {json.dumps(f['sample'], ensure_ascii=False, default=str)}"
+        if f.get("sample")
+        else ""
+    )
     err = f" (error: {f['error']})" if f.get("error") else ""
-    return (f"[{f['severity']}] {f['check']} ({f['expectation']}"
-            f"{' ' + where if where else ''}){n}{seen}{sample}{err}")
+    return (
+        f"[{f['severity']}] {f['check']} ({f['expectation']}"
+        f"{' ' + where if where else ''}){n}{seen}{sample}{err}"
+    )
 
 
 class GateFailed(RuntimeError):
@@ -116,9 +127,11 @@ class GateFailed(RuntimeError):
         self.results = results
         lines = []
         for r in failed:
-            lines.append(f"gate failed for {r.dataset} batch {r.load_id} ({r.row_count} rows): "
-                         f"{len(r.critical)} critical expectation(s) failed; the batch stays in "
-                         f"staging.{r.dataset} and is not published")
+            lines.append(
+                f"gate failed for {r.dataset} batch {r.load_id} ({r.row_count} rows): "
+                f"{len(r.critical)} critical expectation(s) failed; the batch stays in "
+                f"staging.{r.dataset} and is not published"
+            )
             lines += [f"  - {_describe(f)}" for f in r.critical]
             lines += [f"  - {_describe(f)}" for f in r.warnings]
         super().__init__("\n".join(lines))
@@ -146,9 +159,9 @@ def _failure(r: Any, checks: dict[str, Check]) -> dict[str, Any]:
         "severity": check.severity if check else str(meta.get("severity", CRITICAL)),
         "column": cfg.kwargs.get("column"),
         "kwargs": json.loads(json.dumps(kwargs, default=str)),
-        "unexpected_count": res.get("unexpected_count",
-                                    res.get("observed_value") if "unexpected_rows" in cfg.type
-                                    else None),
+        "unexpected_count": res.get(
+            "unexpected_count", res.get("observed_value") if "unexpected_rows" in cfg.type else None
+        ),
         "element_count": res.get("element_count"),
         "observed_value": json.loads(json.dumps(res.get("observed_value"), default=str)),
         "sample": json.loads(json.dumps((sample or [])[:SAMPLE_SIZE], default=str)),
@@ -173,8 +186,9 @@ def _row_count(warehouse_dsn: str, dataset: str, load_id: str, *, from_audit: bo
                 (load_id, dataset),
             )
         else:
-            cur.execute(f"select count(*) from {project.SCHEMA}.{dataset} "
-                        "where load_id = %s", (load_id,))
+            cur.execute(
+                f"select count(*) from {project.SCHEMA}.{dataset} where load_id = %s", (load_id,)
+            )
         row = cur.fetchone()
     return int(row[0]) if row else 0
 
@@ -196,33 +210,62 @@ def _empty_batch(suite: Suite, load_id: str, base: vol.Baseline) -> GateResult:
         if not c.id.startswith("volume."):
             continue
         evaluated += 1
-        floor = base.params[P_ROWS_MIN_CRITICAL if c.id == "volume.collapse"
-                            else P_ROWS_MIN_WARNING]
+        floor = base.params[
+            P_ROWS_MIN_CRITICAL if c.id == "volume.collapse" else P_ROWS_MIN_WARNING
+        ]
         if floor and floor > 0:
-            failures.append({
-                "check": c.id, "expectation": "expect_table_row_count_to_be_between",
-                "severity": c.severity, "column": None, "kwargs": {"min_value": floor},
-                "unexpected_count": None, "element_count": 0, "observed_value": 0,
-                "sample": [], "error": None, "why": c.why,
-            })
+            failures.append(
+                {
+                    "check": c.id,
+                    "expectation": "expect_table_row_count_to_be_between",
+                    "severity": c.severity,
+                    "column": None,
+                    "kwargs": {"min_value": floor},
+                    "unexpected_count": None,
+                    "element_count": 0,
+                    "observed_value": 0,
+                    "sample": [],
+                    "error": None,
+                    "why": c.why,
+                }
+            )
     success = not any(f["severity"] == CRITICAL for f in failures)
-    return GateResult(suite.dataset, load_id, suite.name, success, evaluated, failures, 0,
-                      volume=base.as_dict(),
-                      statistics={"evaluated_expectations": evaluated,
-                                  "unsuccessful_expectations": len(failures),
-                                  "note": "no staged rows: only the volume checks ran"})
+    return GateResult(
+        suite.dataset,
+        load_id,
+        suite.name,
+        success,
+        evaluated,
+        failures,
+        0,
+        volume=base.as_dict(),
+        statistics={
+            "evaluated_expectations": evaluated,
+            "unsuccessful_expectations": len(failures),
+            "note": "no staged rows: only the volume checks ran",
+        },
+    )
 
 
 def _run(cp: Any, load_id: str, params: dict[str, Any], run_name: str) -> Any:
     from great_expectations.core.run_identifier import RunIdentifier
 
     with project.lock(exclusive=False):
-        return cp.run(batch_parameters={"load_id": load_id}, expectation_parameters=params,
-                      run_id=RunIdentifier(run_name=run_name))
+        return cp.run(
+            batch_parameters={"load_id": load_id},
+            expectation_parameters=params,
+            run_id=RunIdentifier(run_name=run_name),
+        )
 
 
-def run_gate(warehouse_dsn: str, dataset: str, load_id: str, *,
-             load_seconds: float | None = None, docs: bool = True) -> GateResult:
+def run_gate(
+    warehouse_dsn: str,
+    dataset: str,
+    load_id: str,
+    *,
+    load_seconds: float | None = None,
+    docs: bool = True,
+) -> GateResult:
     """Validate the staged batch; return the result (the caller decides on publish).
 
     ``docs``: also build the Data Docs pages of this result (local site + S3 mirror;
@@ -256,8 +299,12 @@ def run_gate(warehouse_dsn: str, dataset: str, load_id: str, *,
     result_ids = list(run.run_results)
     stats = dict(vr.statistics)
     if not vr.success:  # second pass for counts and sample values
-        run = _run(project.checkpoint(context, suite, project.DETAIL), load_id, base.params,
-                   f"{load_id}-detail")
+        run = _run(
+            project.checkpoint(context, suite, project.DETAIL),
+            load_id,
+            base.params,
+            f"{load_id}-detail",
+        )
         vr = next(iter(run.run_results.values()))
         result_ids += list(run.run_results)
     failures = [_failure(r, checks) for r in vr.results if not r.success]
@@ -267,13 +314,28 @@ def run_gate(warehouse_dsn: str, dataset: str, load_id: str, *,
     reconciled = suite.reconcile and all(f["check"] != "rows.reconcile" for f in failures)
     rows = _row_count(warehouse_dsn, dataset, load_id, from_audit=reconciled)
     success = not any(f["severity"] == CRITICAL for f in failures)
-    result = GateResult(dataset, load_id, suite.name, success, int(stats["evaluated_expectations"]),
-                        failures, rows, volume=base.as_dict(), load_seconds=load_seconds,
-                        statistics={k: stats[k] for k in ("evaluated_expectations",
-                                                           "successful_expectations",
-                                                           "unsuccessful_expectations",
-                                                           "success_percent") if k in stats},
-                        result_ids=result_ids)
+    result = GateResult(
+        dataset,
+        load_id,
+        suite.name,
+        success,
+        int(stats["evaluated_expectations"]),
+        failures,
+        rows,
+        volume=base.as_dict(),
+        load_seconds=load_seconds,
+        statistics={
+            k: stats[k]
+            for k in (
+                "evaluated_expectations",
+                "successful_expectations",
+                "unsuccessful_expectations",
+                "success_percent",
+            )
+            if k in stats
+        },
+        result_ids=result_ids,
+    )
     result.seconds = time.perf_counter() - started
     result.statistics["load_seconds_source"] = load_source
     log.info("gate %s", result.summary())
@@ -284,9 +346,15 @@ def run_gate(warehouse_dsn: str, dataset: str, load_id: str, *,
     return result
 
 
-def gate_batch(settings: Any, feed: str, load_id: str, *,
-               load_seconds: float | None = None, raise_on_failure: bool = True,
-               docs: bool = True) -> list[GateResult]:
+def gate_batch(
+    settings: Any,
+    feed: str,
+    load_id: str,
+    *,
+    load_seconds: float | None = None,
+    raise_on_failure: bool = True,
+    docs: bool = True,
+) -> list[GateResult]:
     """Gate every dataset of a feed's staged batch; record every result.
 
     All datasets are validated (and recorded) even after a failure, so the evidence is
@@ -301,8 +369,11 @@ def gate_batch(settings: Any, feed: str, load_id: str, *,
     for ds in feed_datasets(feed):
         if ds.name not in SUITES:
             continue
-        results.append(run_gate(settings.warehouse_dsn, ds.name, load_id,
-                                load_seconds=load_seconds, docs=False))
+        results.append(
+            run_gate(
+                settings.warehouse_dsn, ds.name, load_id, load_seconds=load_seconds, docs=False
+            )
+        )
     failed = any(not r.success for r in results)
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         for r in results:
@@ -328,8 +399,11 @@ def staged_seconds(warehouse_dsn: str, load_id: str) -> float | None:
     from ingest.warehouse.db import connect
 
     with connect(warehouse_dsn) as conn, conn.cursor() as cur:
-        cur.execute("select extract(epoch from max(staged_at) - min(staged_at)), count(*) "
-                    "from ops.load_audit where load_id = %s", (load_id,))
+        cur.execute(
+            "select extract(epoch from max(staged_at) - min(staged_at)), count(*) "
+            "from ops.load_audit where load_id = %s",
+            (load_id,),
+        )
         row = cur.fetchone()
     if not row or row[0] is None or not row[1] or row[1] < 2:
         return None

@@ -64,9 +64,13 @@ def _uid(*parts: str) -> str:
 
 def quiet_gx() -> None:
     """Silence GX's INFO chatter (~200 lines when imported after Airflow) and progress bars."""
-    for name in ("great_expectations", "great_expectations.core",
-                 "great_expectations._docs_decorators", "great_expectations.data_context",
-                 "great_expectations.expectations.registry"):
+    for name in (
+        "great_expectations",
+        "great_expectations.core",
+        "great_expectations._docs_decorators",
+        "great_expectations.data_context",
+        "great_expectations.expectations.registry",
+    ):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
@@ -148,15 +152,19 @@ _ASSET = """\
 def render_config(datasets: list[str] | None = None) -> str:
     """The committed ``great_expectations.yml`` (deterministic: same input, same bytes)."""
     names = datasets or list(SUITES)
-    head = (_HEADER.replace("{context_id}", _uid("context"))
-            .replace("{datasource}", DATASOURCE)
-            .replace("{datasource_id}", _uid("datasource", DATASOURCE)))
+    head = (
+        _HEADER.replace("{context_id}", _uid("context"))
+        .replace("{datasource}", DATASOURCE)
+        .replace("{datasource_id}", _uid("datasource", DATASOURCE))
+    )
     assets = "".join(
-        _ASSET.format(name=n, asset_id=_uid("asset", DATASOURCE, n),
-                      batch_definition=BATCH_DEFINITION,
-                      batch_definition_id=_uid("batch_definition", DATASOURCE, n,
-                                               BATCH_DEFINITION),
-                      schema=SCHEMA)
+        _ASSET.format(
+            name=n,
+            asset_id=_uid("asset", DATASOURCE, n),
+            batch_definition=BATCH_DEFINITION,
+            batch_definition_id=_uid("batch_definition", DATASOURCE, n, BATCH_DEFINITION),
+            schema=SCHEMA,
+        )
         for n in names
     )
     return head + assets
@@ -281,15 +289,20 @@ def checkpoint_name(dataset: str, mode: str) -> str:
 
 
 def _store_files(root: Path, suite: Suite) -> list[Path]:
-    return [root / "expectations" / f"{suite.name}.json",
-            root / "validation_definitions" / f"{suite.dataset}_by_load_id.json",
-            *(root / "checkpoints" / f"{checkpoint_name(suite.dataset, m)}.json"
-              for m in RESULT_FORMATS)]
+    return [
+        root / "expectations" / f"{suite.name}.json",
+        root / "validation_definitions" / f"{suite.dataset}_by_load_id.json",
+        *(
+            root / "checkpoints" / f"{checkpoint_name(suite.dataset, m)}.json"
+            for m in RESULT_FORMATS
+        ),
+    ]
 
 
 def is_registered(suite: Suite, root: Path = GX_ROOT) -> bool:
-    return (_registered(root).get(suite.dataset) == suite.fingerprint()
-            and all(p.exists() for p in _store_files(root, suite)))
+    return _registered(root).get(suite.dataset) == suite.fingerprint() and all(
+        p.exists() for p in _store_files(root, suite)
+    )
 
 
 def expectation(check: Any) -> Any:
@@ -299,8 +312,12 @@ def expectation(check: Any) -> Any:
     from ingest.quality import expectations as custom
 
     cls = getattr(custom, check.expectation, None) or getattr(gxe, check.expectation)
-    return cls(**dict(check.kwargs), severity=check.severity, description=check.why or None,
-               meta={"check": check.id, "severity": check.severity})
+    return cls(
+        **dict(check.kwargs),
+        severity=check.severity,
+        description=check.why or None,
+        meta={"check": check.id, "severity": check.severity},
+    )
 
 
 def register(context: Any, suite: Suite, root: Path = GX_ROOT) -> None:
@@ -310,24 +327,38 @@ def register(context: Any, suite: Suite, root: Path = GX_ROOT) -> None:
     with lock(root, exclusive=True):
         if is_registered(suite, root):
             return
-        batch_definition = (context.data_sources.get(DATASOURCE).get_asset(suite.dataset)
-                            .get_batch_definition(BATCH_DEFINITION))
+        batch_definition = (
+            context.data_sources.get(DATASOURCE)
+            .get_asset(suite.dataset)
+            .get_batch_definition(BATCH_DEFINITION)
+        )
         gx_suite = gx.ExpectationSuite(
             name=suite.name,
             expectations=[expectation(c) for c in suite.checks],
-            meta={"dataset": suite.dataset, "fingerprint": suite.fingerprint(),
-                  "built_by": "ingest.quality.suites"},
+            meta={
+                "dataset": suite.dataset,
+                "fingerprint": suite.fingerprint(),
+                "built_by": "ingest.quality.suites",
+            },
         )
         gx_suite = context.suites.add_or_update(gx_suite)
-        vd = context.validation_definitions.add_or_update(gx.ValidationDefinition(
-            name=f"{suite.dataset}_by_load_id", data=batch_definition, suite=gx_suite))
+        vd = context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(
+                name=f"{suite.dataset}_by_load_id", data=batch_definition, suite=gx_suite
+            )
+        )
         for mode, fmt in RESULT_FORMATS.items():
-            context.checkpoints.add_or_update(gx.Checkpoint(
-                name=checkpoint_name(suite.dataset, mode), validation_definitions=[vd],
-                actions=[],
-                result_format={"result_format": fmt,
-                               "partial_unexpected_count": PARTIAL_UNEXPECTED},
-            ))
+            context.checkpoints.add_or_update(
+                gx.Checkpoint(
+                    name=checkpoint_name(suite.dataset, mode),
+                    validation_definitions=[vd],
+                    actions=[],
+                    result_format={
+                        "result_format": fmt,
+                        "partial_unexpected_count": PARTIAL_UNEXPECTED,
+                    },
+                )
+            )
         done = _registered(root)
         done[suite.dataset] = suite.fingerprint()
         _atomic_write(_registry_path(root), json.dumps(done, indent=1, sort_keys=True) + "\n")
@@ -371,12 +402,19 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m ingest.quality.project")
-    parser.add_argument("--write-config", action="store_true",
-                        help="(re)write expectations/gx/great_expectations.yml")
-    parser.add_argument("--check-config", action="store_true",
-                        help="exit 1 when great_expectations.yml is not the generated one")
-    parser.add_argument("--register", action="store_true",
-                        help="register every suite (needs a configured stack)")
+    parser.add_argument(
+        "--write-config",
+        action="store_true",
+        help="(re)write expectations/gx/great_expectations.yml",
+    )
+    parser.add_argument(
+        "--check-config",
+        action="store_true",
+        help="exit 1 when great_expectations.yml is not the generated one",
+    )
+    parser.add_argument(
+        "--register", action="store_true", help="register every suite (needs a configured stack)"
+    )
     args = parser.parse_args(argv)
     if args.check_config:
         ok = config_is_current()

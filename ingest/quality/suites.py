@@ -112,9 +112,12 @@ class Suite:
     def fingerprint(self) -> str:
         """Hash of everything registered for this suite (changes trigger re-registration)."""
         blob = json.dumps(
-            [self.dataset, [[c.id, c.expectation, dict(c.kwargs), c.severity, c.why]
-                            for c in self.checks]],
-            sort_keys=True, default=str,
+            [
+                self.dataset,
+                [[c.id, c.expectation, dict(c.kwargs), c.severity, c.why] for c in self.checks],
+            ],
+            sort_keys=True,
+            default=str,
         )
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -122,8 +125,7 @@ class Suite:
 # --- building blocks ---------------------------------------------------------------------
 
 
-def _c(id_: str, expectation: str, severity: str = CRITICAL, why: str = "",
-       **kwargs: Any) -> Check:
+def _c(id_: str, expectation: str, severity: str = CRITICAL, why: str = "", **kwargs: Any) -> Check:
     return Check(id_, expectation, kwargs, severity, why)
 
 
@@ -135,18 +137,39 @@ def _schema(columns: tuple[Column, ...]) -> list[Check]:
     names = [c.name for c in (*BOOKKEEPING, *columns)]
     # A set, not GX's ordered-list expectation: Data Docs cannot render the ordered one
     # from a BOOLEAN_ONLY result (it needs its observed value to order the page).
-    out = [_c("schema.columns", "ExpectTableColumnsToMatchSet",
-              why="the staging table has exactly the dataset's columns",
-              column_set=names, exact_match=True)]
-    out += [_c(f"type.{c.name}", "ExpectColumnValuesToBeOfType",
-               why=f"{c.name} is {c.pg_type}", column=c.name, type_=gx_type(c.pg_type))
-            for c in (*BOOKKEEPING, *columns)]
+    out = [
+        _c(
+            "schema.columns",
+            "ExpectTableColumnsToMatchSet",
+            why="the staging table has exactly the dataset's columns",
+            column_set=names,
+            exact_match=True,
+        )
+    ]
+    out += [
+        _c(
+            f"type.{c.name}",
+            "ExpectColumnValuesToBeOfType",
+            why=f"{c.name} is {c.pg_type}",
+            column=c.name,
+            type_=gx_type(c.pg_type),
+        )
+        for c in (*BOOKKEEPING, *columns)
+    ]
     return out
 
 
 def _not_null(columns: list[str], severity: str = CRITICAL) -> list[Check]:
-    return [_c(f"not_null.{c}", "ExpectColumnValuesToNotBeNull", severity,
-               f"{c} is always set", column=c) for c in columns]
+    return [
+        _c(
+            f"not_null.{c}",
+            "ExpectColumnValuesToNotBeNull",
+            severity,
+            f"{c} is always set",
+            column=c,
+        )
+        for c in columns
+    ]
 
 
 def _unique(key: tuple[str, ...], *, hashed: bool = False) -> Check:
@@ -166,8 +189,11 @@ def _unique(key: tuple[str, ...], *, hashed: bool = False) -> Check:
         cols = ", ".join(f"b.{c}" for c in key)
 
         def digest(alias: str) -> str:
-            return "hashtextextended(concat_ws(chr(31), " + ", ".join(
-                f"{alias}.{c}" for c in lead) + "), 0)"
+            return (
+                "hashtextextended(concat_ws(chr(31), "
+                + ", ".join(f"{alias}.{c}" for c in lead)
+                + "), 0)"
+            )
 
         query = (
             f"select {cols}, count(*) as n from {{batch}} b "
@@ -177,8 +203,9 @@ def _unique(key: tuple[str, ...], *, hashed: bool = False) -> Check:
             f"group by {cols} having count(*) > 1"
         )
         return _rows("natural_key.unique", query, why=why)
-    return _c("natural_key.unique", "ExpectCompoundColumnsToBeUnique", why=why,
-              column_list=list(key))
+    return _c(
+        "natural_key.unique", "ExpectCompoundColumnsToBeUnique", why=why, column_list=list(key)
+    )
 
 
 def _conflicting_resends(key: tuple[str, ...], payload: tuple[str, ...]) -> Check:
@@ -189,46 +216,92 @@ def _conflicting_resends(key: tuple[str, ...], payload: tuple[str, ...]) -> Chec
         f"select {cols}, count(*) as n, min({value}) as first, max({value}) as other "
         f"from {{batch}} group by {cols} having min({value}) is distinct from max({value})"
     )
-    return _rows("natural_key.conflict", query, WARNING,
-                 f"a resend of ({cols}) in another file carries other "
-                 f"({', '.join(payload)}); publishing keeps the first")
+    return _rows(
+        "natural_key.conflict",
+        query,
+        WARNING,
+        f"a resend of ({cols}) in another file carries other "
+        f"({', '.join(payload)}); publishing keeps the first",
+    )
 
 
-def _in_codes(column: str, table: str, severity: str = CRITICAL, *,
-              integer: bool = False) -> Check:
+def _in_codes(column: str, table: str, severity: str = CRITICAL, *, integer: bool = False) -> Check:
     values: list[Any] = sorted(codes.codes(table))
     if integer:
         values = sorted(int(v) for v in values)
-    return _c(f"code.{column}", "ExpectColumnValuesToBeInSet", severity,
-              f"{column} is a code of {table}", column=column, value_set=values)
+    return _c(
+        f"code.{column}",
+        "ExpectColumnValuesToBeInSet",
+        severity,
+        f"{column} is a code of {table}",
+        column=column,
+        value_set=values,
+    )
 
 
 def _in_set(column: str, values: list[Any], severity: str = CRITICAL, why: str = "") -> Check:
-    return _c(f"code.{column}", "ExpectColumnValuesToBeInSet", severity,
-              why or f"{column} in {values}", column=column, value_set=values)
+    return _c(
+        f"code.{column}",
+        "ExpectColumnValuesToBeInSet",
+        severity,
+        why or f"{column} in {values}",
+        column=column,
+        value_set=values,
+    )
 
 
-def _regex(column: str, regex: str, severity: str = CRITICAL, why: str = "",
-           id_: str | None = None, **extra: Any) -> Check:
-    return _c(id_ or f"format.{column}", "ExpectColumnValuesToMatchRegex", severity,
-              why or f"{column} matches {regex}", column=column, regex=regex, **extra)
+def _regex(
+    column: str,
+    regex: str,
+    severity: str = CRITICAL,
+    why: str = "",
+    id_: str | None = None,
+    **extra: Any,
+) -> Check:
+    return _c(
+        id_ or f"format.{column}",
+        "ExpectColumnValuesToMatchRegex",
+        severity,
+        why or f"{column} matches {regex}",
+        column=column,
+        regex=regex,
+        **extra,
+    )
 
 
-def _between(column: str, lo: Any = None, hi: Any = None, severity: str = CRITICAL,
-             why: str = "", id_: str | None = None) -> Check:
+def _between(
+    column: str,
+    lo: Any = None,
+    hi: Any = None,
+    severity: str = CRITICAL,
+    why: str = "",
+    id_: str | None = None,
+) -> Check:
     kwargs: dict[str, Any] = {"column": column}
     if lo is not None:
         kwargs["min_value"] = lo
     if hi is not None:
         kwargs["max_value"] = hi
-    return Check(id_ or f"range.{column}", "ExpectColumnValuesToBeBetween", kwargs, severity,
-                 why or f"{column} in [{lo}, {hi}]")
+    return Check(
+        id_ or f"range.{column}",
+        "ExpectColumnValuesToBeBetween",
+        kwargs,
+        severity,
+        why or f"{column} in [{lo}, {hi}]",
+    )
 
 
 def _order(first: str, then: str, severity: str = WARNING) -> Check:
-    return _c(f"order.{first}.{then}", "ExpectColumnPairValuesAToBeGreaterThanB", severity,
-              f"{then} is not before {first}", column_A=then, column_B=first, or_equal=True,
-              ignore_row_if="either_value_is_missing")
+    return _c(
+        f"order.{first}.{then}",
+        "ExpectColumnPairValuesAToBeGreaterThanB",
+        severity,
+        f"{then} is not before {first}",
+        column_A=then,
+        column_B=first,
+        or_equal=True,
+        ignore_row_if="either_value_is_missing",
+    )
 
 
 SAMPLE_SIZE = 5
@@ -253,15 +326,26 @@ def _rows(id_: str, query: str, severity: str = CRITICAL, why: str = "") -> Chec
 def _project_code() -> list[Check]:
     # Digits + length instead of ^[0-9]{18}$: PostgreSQL's regex engine takes ~0.7 µs per
     # row on a bounded repetition, twice the cost of both checks together.
-    return [_regex("project_code", PROJECT_CODE_RE, why="project code: digits only"),
-            _c("format.project_code.length", "ExpectColumnValueLengthsToEqual",
-               why="project code: 18 characters", column="project_code", value=18)]
+    return [
+        _regex("project_code", PROJECT_CODE_RE, why="project code: digits only"),
+        _c(
+            "format.project_code.length",
+            "ExpectColumnValueLengthsToEqual",
+            why="project code: 18 characters",
+            column="project_code",
+            value=18,
+        ),
+    ]
 
 
 def _employee_no() -> Check:
-    return _c("format.employee_no", "ExpectColumnValuesToNotMatchRegex",
-              why="employee_no is canonical (no leading zeros on an all-digit number)",
-              column="employee_no", regex=NOT_CANONICAL_EMPLOYEE_RE)
+    return _c(
+        "format.employee_no",
+        "ExpectColumnValuesToNotMatchRegex",
+        why="employee_no is canonical (no leading zeros on an all-digit number)",
+        column="employee_no",
+        regex=NOT_CANONICAL_EMPLOYEE_RE,
+    )
 
 
 def _uscc(column: str, severity: str) -> Check:
@@ -269,43 +353,80 @@ def _uscc(column: str, severity: str) -> Check:
 
 
 def _hmac(column: str) -> list[Check]:
-    return [_regex(column, HMAC_RE, why=f"{column} is a hex HMAC (never a raw number)"),
-            _c(f"format.{column}.length", "ExpectColumnValueLengthsToEqual",
-               why=f"{column}: 64 hex digits (HMAC-SHA256)", column=column, value=64)]
+    return [
+        _regex(column, HMAC_RE, why=f"{column} is a hex HMAC (never a raw number)"),
+        _c(
+            f"format.{column}.length",
+            "ExpectColumnValueLengthsToEqual",
+            why=f"{column}: 64 hex digits (HMAC-SHA256)",
+            column=column,
+            value=64,
+        ),
+    ]
 
 
 def _masked(column: str, type_column: str | None = None) -> list[Check]:
     out = [_regex(column, MASKED_RE, why=f"{column} is masked (never a full number)")]
     if type_column:
-        out.append(_regex(column, MASKED_ID01_RE, id_=f"format.{column}.id01",
-                          why=f"{column} of a resident ID (type 01): 6 digits, 8 stars, 4",
-                          row_condition=f'col("{type_column}")=="01"',
-                          condition_parser="great_expectations"))
+        out.append(
+            _regex(
+                column,
+                MASKED_ID01_RE,
+                id_=f"format.{column}.id01",
+                why=f"{column} of a resident ID (type 01): 6 digits, 8 stars, 4",
+                row_condition=f'col("{type_column}")=="01"',
+                condition_parser="great_expectations",
+            )
+        )
     return out
 
 
 def _partition_window(column: str = "partition_date", *, late: bool = True) -> list[Check]:
     # Map expectations, not column min/max: they join the suite's one aggregate query.
-    out = [_c(f"window.{column}.max", "ExpectColumnValuesToBeBetween",
-              why=f"no {column} after the run day", column=column,
-              max_value=_param(P_RUN_DAY))]
+    out = [
+        _c(
+            f"window.{column}.max",
+            "ExpectColumnValuesToBeBetween",
+            why=f"no {column} after the run day",
+            column=column,
+            max_value=_param(P_RUN_DAY),
+        )
+    ]
     if late:
-        out.append(_c(f"window.{column}.min", "ExpectColumnValuesToBeBetween", WARNING,
-                      f"{column} within the daily lookback (7 days before the run day)",
-                      column=column, min_value=_param(P_LATE_DAY)))
+        out.append(
+            _c(
+                f"window.{column}.min",
+                "ExpectColumnValuesToBeBetween",
+                WARNING,
+                f"{column} within the daily lookback (7 days before the run day)",
+                column=column,
+                min_value=_param(P_LATE_DAY),
+            )
+        )
     return out
 
 
 def _volume(policy: Volume) -> list[Check]:
     out = []
     if policy.critical_drop is not None:
-        out.append(_c("volume.collapse", "ExpectTableRowCountToBeBetween",
-                      why=f"not {policy.critical_drop:.0%} fewer rows than the trailing week",
-                      min_value=_param(P_ROWS_MIN_CRITICAL)))
-    out.append(_c("volume.change", "ExpectTableRowCountToBeBetween", WARNING,
-                  f"within {1 - policy.warning_drop:.0%}..{policy.warning_spike:g}x of the "
-                  "trailing week", min_value=_param(P_ROWS_MIN_WARNING),
-                  max_value=_param(P_ROWS_MAX_WARNING)))
+        out.append(
+            _c(
+                "volume.collapse",
+                "ExpectTableRowCountToBeBetween",
+                why=f"not {policy.critical_drop:.0%} fewer rows than the trailing week",
+                min_value=_param(P_ROWS_MIN_CRITICAL),
+            )
+        )
+    out.append(
+        _c(
+            "volume.change",
+            "ExpectTableRowCountToBeBetween",
+            WARNING,
+            f"within {1 - policy.warning_drop:.0%}..{policy.warning_spike:g}x of the trailing week",
+            min_value=_param(P_ROWS_MIN_WARNING),
+            max_value=_param(P_ROWS_MAX_WARNING),
+        )
+    )
     return out
 
 
@@ -325,16 +446,19 @@ def _reconcile(dataset: str) -> Check:
         "on e.object_key = s.object_key and e.object_sha256 = s.object_sha256 "
         "where coalesce(s.n, 0) <> coalesce(e.expected, 0)"
     )
-    return _rows("rows.reconcile", query, why="staged rows per object = rows the parser "
-                 "accounted as loaded (ops.load_audit_entity): nothing lost or added")
+    return _rows(
+        "rows.reconcile",
+        query,
+        why="staged rows per object = rows the parser "
+        "accounted as loaded (ops.load_audit_entity): nothing lost or added",
+    )
 
 
 def _base(ds: Dataset, *, hashed_key: bool = False) -> list[Check]:
     required = [c.name for c in BOOKKEEPING]
     required += [c.name for c in ds.columns if not c.nullable]
     required += [k for k in ds.natural_key if k not in required]
-    return [*_schema(ds.columns), *_not_null(required), _unique(ds.natural_key,
-                                                                hashed=hashed_key)]
+    return [*_schema(ds.columns), *_not_null(required), _unique(ds.natural_key, hashed=hashed_key)]
 
 
 def _in_batch_parent(id_: str, parent: str, keys: tuple[str, ...], why: str) -> Check:
@@ -380,8 +504,7 @@ def _known_project(id_: str = "ref.project") -> Check:
         "where p.project_code is null and exists (select 1 from raw.registry_projects) "
         "group by 1"
     )
-    return _rows(id_, query, why="the project is in the published registry (when there is "
-                 "one)")
+    return _rows(id_, query, why="the project is in the published registry (when there is one)")
 
 
 def _punch_window(ts: str = "punch_at") -> Check:
@@ -393,8 +516,12 @@ def _punch_window(ts: str = "punch_at") -> Check:
         "or work_date not between partition_date - 1 and partition_date + 1 "
         f"or {ts} >= {run_end}"
     )
-    return _rows("window.punch_at", query, why="punch time inside its partition window: "
-                 "local day = work_date = partition_date ± 1, not after the run's interval end")
+    return _rows(
+        "window.punch_at",
+        query,
+        why="punch time inside its partition window: "
+        "local day = work_date = partition_date ± 1, not after the run's interval end",
+    )
 
 
 def _known_device() -> Check:
@@ -404,8 +531,12 @@ def _known_device() -> Check:
         "on d.device_sn = b.device_sn "
         "where d.device_sn is null and exists (select 1 from raw.registry_devices) group by 1"
     )
-    return _rows("ref.device", query, WARNING,
-                 "the device is in the published registry (the parser flags unknown_device)")
+    return _rows(
+        "ref.device",
+        query,
+        WARNING,
+        "the device is in the published registry (the parser flags unknown_device)",
+    )
 
 
 def _dataset(name: str) -> Dataset:
@@ -424,11 +555,14 @@ def registry_projects() -> Suite:
         _regex("area_code", AREA_RE, why="area code: 6 digits"),
         _in_codes("category", codes.PROJECT_CATEGORY),
         _in_codes("prj_status", codes.PROJECT_STATUS),
-        _between("lng", -180, 180), _between("lat", -90, 90),
+        _between("lng", -180, 180),
+        _between("lat", -90, 90),
         _between("invest", 0, why="investment is not negative"),
         _between("pay_day", 1, 31),
-        _regex("shift_start", HHMM_RE, why="HH:MM"), _regex("shift_end", HHMM_RE, why="HH:MM"),
-        _uscc("contractor_corp_code", WARNING), _uscc("build_corp_code", WARNING),
+        _regex("shift_start", HHMM_RE, why="HH:MM"),
+        _regex("shift_end", HHMM_RE, why="HH:MM"),
+        _uscc("contractor_corp_code", WARNING),
+        _uscc("build_corp_code", WARNING),
         _in_codes("wage_bank_code", codes.BANK, WARNING),
         _order("start_date", "complete_date"),
         *_partition_window(),
@@ -439,11 +573,18 @@ def registry_projects() -> Suite:
 def registry_corps() -> Suite:
     ds = _dataset("registry_corps")
     checks = [
-        *_base(ds), *_not_null(["corp_code", "corp_type", "child_no"]),
-        *_project_code(), _uscc("corp_code", CRITICAL), _in_codes("corp_type", codes.CORP_TYPE),
+        *_base(ds),
+        *_not_null(["corp_code", "corp_type", "child_no"]),
+        *_project_code(),
+        _uscc("corp_code", CRITICAL),
+        _in_codes("corp_type", codes.CORP_TYPE),
         _order("entry_date", "exit_date"),
-        _in_batch_parent("ref.project", "registry_projects", ("object_key", "project_code"),
-                         "the corp's project is in the same registry file"),
+        _in_batch_parent(
+            "ref.project",
+            "registry_projects",
+            ("object_key", "project_code"),
+            "the corp's project is in the same registry file",
+        ),
         *_partition_window(),
     ]
     return Suite(ds.name, tuple(checks))
@@ -452,12 +593,19 @@ def registry_corps() -> Suite:
 def registry_teams() -> Suite:
     ds = _dataset("registry_teams")
     checks = [
-        *_base(ds), *_not_null(["team_sys_no", "child_no"]),
-        *_project_code(), _uscc("corp_code", WARNING),
-        *_masked("leader_id_card_masked"), *_hmac("leader_worker_key"),
+        *_base(ds),
+        *_not_null(["team_sys_no", "child_no"]),
+        *_project_code(),
+        _uscc("corp_code", WARNING),
+        *_masked("leader_id_card_masked"),
+        *_hmac("leader_worker_key"),
         _order("entry_date", "exit_date"),
-        _in_batch_parent("ref.project", "registry_projects", ("object_key", "project_code"),
-                         "the team's project is in the same registry file"),
+        _in_batch_parent(
+            "ref.project",
+            "registry_projects",
+            ("object_key", "project_code"),
+            "the team's project is in the same registry file",
+        ),
         *_partition_window(),
     ]
     return Suite(ds.name, tuple(checks))
@@ -466,14 +614,23 @@ def registry_teams() -> Suite:
 def registry_devices() -> Suite:
     ds = _dataset("registry_devices")
     checks = [
-        *_base(ds), *_not_null(["child_no", "role"]),
-        *_project_code(), _in_codes("role", codes.DEVICE_ROLE),
+        *_base(ds),
+        *_not_null(["child_no", "role"]),
+        *_project_code(),
+        _in_codes("role", codes.DEVICE_ROLE),
         _in_codes("vendor", codes.DEVICE_VENDOR, WARNING),
-        _c("unique.device_sn", "ExpectCompoundColumnsToBeUnique",
-           why="a device is listed once per project and file",
-           column_list=["object_key", "project_code", "device_sn"]),
-        _in_batch_parent("ref.project", "registry_projects", ("object_key", "project_code"),
-                         "the device's project is in the same registry file"),
+        _c(
+            "unique.device_sn",
+            "ExpectCompoundColumnsToBeUnique",
+            why="a device is listed once per project and file",
+            column_list=["object_key", "project_code", "device_sn"],
+        ),
+        _in_batch_parent(
+            "ref.project",
+            "registry_projects",
+            ("object_key", "project_code"),
+            "the device's project is in the same registry file",
+        ),
         *_partition_window(),
     ]
     return Suite(ds.name, tuple(checks))
@@ -494,22 +651,36 @@ def roster_workers() -> Suite:
     checks = [
         *_base(ds),
         *_not_null(["employee_no_raw", "id_card_type", "work_type", "work_role"]),
-        *_project_code(), _employee_no(),
+        *_project_code(),
+        _employee_no(),
         _in_codes("id_card_type", codes.ID_CARD_TYPE),
-        _in_codes("work_type", codes.WORK_TYPE), _in_codes("work_role", codes.WORK_ROLE),
+        _in_codes("work_type", codes.WORK_TYPE),
+        _in_codes("work_role", codes.WORK_ROLE),
         _in_set("sex", ["F", "M"], why="sex derived from a resident ID: M or F"),
-        *_masked("id_card_masked", "id_card_type"), *_masked("bank_card_masked"),
-        *_hmac("worker_key"), *_hmac("bank_card_key"),
+        *_masked("id_card_masked", "id_card_type"),
+        *_masked("bank_card_masked"),
+        *_hmac("worker_key"),
+        *_hmac("bank_card_key"),
         _between("daily_wage", 0, why="daily wage is not negative"),
-        _c("range.birth_date", "ExpectColumnValuesToBeBetween",
-           why="birth date from a valid ID: 1900-01-01 .. the run day", column="birth_date",
-           min_value="1900-01-01", max_value=_param(P_RUN_DAY)),
+        _c(
+            "range.birth_date",
+            "ExpectColumnValuesToBeBetween",
+            why="birth date from a valid ID: 1900-01-01 .. the run day",
+            column="birth_date",
+            min_value="1900-01-01",
+            max_value=_param(P_RUN_DAY),
+        ),
         _uscc("corp_code", WARNING),
         _in_codes("contract_period_type", codes.CONTRACT_PERIOD_TYPE, WARNING),
         _in_codes("pay_roll_bank_code", codes.BANK, WARNING),
-        _order("entry_date", "exit_date"), _order("contract_start_date", "contract_end_date"),
-        _rows("ref.team", team_query, WARNING,
-              "the worker's team is in the latest registry snapshot of the project"),
+        _order("entry_date", "exit_date"),
+        _order("contract_start_date", "contract_end_date"),
+        _rows(
+            "ref.team",
+            team_query,
+            WARNING,
+            "the worker's team is in the latest registry snapshot of the project",
+        ),
         *_partition_window(),
     ]
     return Suite(ds.name, tuple(checks), volume=None)
@@ -518,10 +689,16 @@ def roster_workers() -> Suite:
 def roster_certifications() -> Suite:
     ds = _dataset("roster_certifications")
     checks = [
-        *_base(ds), *_not_null(["cert_type", "cert_no", "child_no"]),
-        *_project_code(), _employee_no(),
-        _in_batch_parent("ref.worker", "roster_workers", ("object_key", "employee_no"),
-                         "the certificate's worker is in the same roster file"),
+        *_base(ds),
+        *_not_null(["cert_type", "cert_no", "child_no"]),
+        *_project_code(),
+        _employee_no(),
+        _in_batch_parent(
+            "ref.worker",
+            "roster_workers",
+            ("object_key", "employee_no"),
+            "the certificate's worker is in the same roster file",
+        ),
         *_partition_window(),
     ]
     return Suite(ds.name, tuple(checks), volume=None)
@@ -530,13 +707,19 @@ def roster_certifications() -> Suite:
 def roster_trainings() -> Suite:
     ds = _dataset("roster_trainings")
     checks = [
-        *_base(ds), *_not_null(["training_type", "child_no"]),
-        *_project_code(), _employee_no(),
+        *_base(ds),
+        *_not_null(["training_type", "child_no"]),
+        *_project_code(),
+        _employee_no(),
         _in_codes("training_type", codes.TRAINING_TYPE),
         _between("hours", 0, why="training hours are not negative"),
         _between("score", 0, 100, WARNING, "score in [0, 100]"),
-        _in_batch_parent("ref.worker", "roster_workers", ("object_key", "employee_no"),
-                         "the training's worker is in the same roster file"),
+        _in_batch_parent(
+            "ref.worker",
+            "roster_workers",
+            ("object_key", "employee_no"),
+            "the training's worker is in the same roster file",
+        ),
         *_partition_window(),
     ]
     return Suite(ds.name, tuple(checks), volume=None)
@@ -544,13 +727,19 @@ def roster_trainings() -> Suite:
 
 def _punch_common() -> list[Check]:
     return [
-        *_project_code(), _employee_no(),
+        *_project_code(),
+        _employee_no(),
         _in_set("direction", ["in", "out"], why="direction is in or out (or unknown: null)"),
         _in_set("direction_source", ["channel", "status"], why="direction from status/channel"),
         _punch_window(),
-        _roster_ref("ref.roster", "employee_no", "the worker is on the project's published "
-                    "roster and had entered it by the punch day (projects with a roster)"),
-        _known_project(), _known_device(),
+        _roster_ref(
+            "ref.roster",
+            "employee_no",
+            "the worker is on the project's published "
+            "roster and had entered it by the punch day (projects with a roster)",
+        ),
+        _known_project(),
+        _known_device(),
         *_partition_window(),
     ]
 
@@ -561,7 +750,8 @@ _EVENTS = Volume(critical_drop=0.9)
 def zkteco_punches() -> Suite:
     ds = _dataset("zkteco_punches")
     checks = [
-        *_base(ds, hashed_key=True), *_not_null(["pin"]),
+        *_base(ds, hashed_key=True),
+        *_not_null(["pin"]),
         *_punch_common(),
         _in_codes("status", codes.ZKTECO_STATUS, WARNING, integer=True),
         _in_codes("verify_mode", codes.VERIFY_MODE_ZKTECO, WARNING, integer=True),
@@ -573,8 +763,8 @@ def hikvision_events() -> Suite:
     ds = _dataset("hikvision_events")
     minors = sorted(codes.hikvision_punch_minors())
     checks = [
-        *_base(ds, hashed_key=True), *_not_null(["serial_no", "major", "minor",
-                                                  "employee_no_string"]),
+        *_base(ds, hashed_key=True),
+        *_not_null(["serial_no", "major", "minor", "employee_no_string"]),
         *_punch_common(),
         _in_set("major", [5], why="major 5: access-control events"),
         _in_set("minor", minors, why="a person (punch) event minor of code_hikvision_event_minor"),
@@ -604,28 +794,48 @@ def payroll_lines() -> Suite:
         "from {batch} where actual_amount > total_pay_amount + 1.00"
     )
     checks = [
-        *_base(ds), *_not_null(["third_pay_roll_code", "id_card_type", "total_pay_amount",
-                                "actual_amount"]),
-        *_project_code(), _regex("pay_month", MONTH_RE, why="YYYY-MM"),
+        *_base(ds),
+        *_not_null(["third_pay_roll_code", "id_card_type", "total_pay_amount", "actual_amount"]),
+        *_project_code(),
+        _regex("pay_month", MONTH_RE, why="YYYY-MM"),
         _in_codes("id_card_type", codes.ID_CARD_TYPE),
-        *_masked("id_card_masked", "id_card_type"), *_masked("bank_card_masked"),
-        *_hmac("worker_key"), *_hmac("bank_card_key"),
+        *_masked("id_card_masked", "id_card_type"),
+        *_masked("bank_card_masked"),
+        *_hmac("worker_key"),
+        *_hmac("bank_card_key"),
         _uscc("corp_code", WARNING),
         _in_codes("pay_roll_bank_code", codes.BANK, WARNING),
         _in_codes("pay_bank_code", codes.BANK, WARNING),
         _between("total_pay_amount", 0, why="gross pay is not negative"),
         _between("actual_amount", 0, why="paid amount is not negative"),
-        _between("days", 0, 31), _between("work_hours", 0, 744),
-        _rows("window.pay_month", window, why="the line belongs to its file's month "
-              "(partition_month = pay_month), not after the run day, nor its balance date"),
-        _rows("window.balance_date", early, WARNING,
-              "balance date not before the pay month (the parser flags it)"),
-        _rows("amount.actual_le_total", overpaid, WARNING,
-              "actual pay ≤ gross pay + 1.00 yuan (the parser flags it)"),
-        _conflicting_resends(ds.natural_key, ("worker_key", "total_pay_amount",
-                                              "actual_amount")),
-        _roster_ref("ref.roster", "worker_key", "the paid worker is (or was) on the "
-                    "project's published roster (projects with a roster)", dated=False),
+        _between("days", 0, 31),
+        _between("work_hours", 0, 744),
+        _rows(
+            "window.pay_month",
+            window,
+            why="the line belongs to its file's month "
+            "(partition_month = pay_month), not after the run day, nor its balance date",
+        ),
+        _rows(
+            "window.balance_date",
+            early,
+            WARNING,
+            "balance date not before the pay month (the parser flags it)",
+        ),
+        _rows(
+            "amount.actual_le_total",
+            overpaid,
+            WARNING,
+            "actual pay ≤ gross pay + 1.00 yuan (the parser flags it)",
+        ),
+        _conflicting_resends(ds.natural_key, ("worker_key", "total_pay_amount", "actual_amount")),
+        _roster_ref(
+            "ref.roster",
+            "worker_key",
+            "the paid worker is (or was) on the "
+            "project's published roster (projects with a roster)",
+            dated=False,
+        ),
     ]
     return Suite(ds.name, tuple(checks), volume=None)
 
@@ -633,11 +843,17 @@ def payroll_lines() -> Suite:
 def inspections() -> Suite:
     ds = _dataset("inspections")
     checks = [
-        *_base(ds), *_not_null(["inspection_date", "kind"]),
-        *_project_code(), _in_codes("kind", codes.INSPECTION_KIND),
-        _c("window.inspection_date.max", "ExpectColumnValuesToBeBetween",
-           why="no inspection after the run day", column="inspection_date",
-           max_value=_param(P_RUN_DAY)),
+        *_base(ds),
+        *_not_null(["inspection_date", "kind"]),
+        *_project_code(),
+        _in_codes("kind", codes.INSPECTION_KIND),
+        _c(
+            "window.inspection_date.max",
+            "ExpectColumnValuesToBeBetween",
+            why="no inspection after the run day",
+            column="inspection_date",
+            max_value=_param(P_RUN_DAY),
+        ),
         _known_project(),
         *_partition_window(),
     ]
@@ -653,12 +869,22 @@ def inspection_findings() -> Suite:
         "where b.deadline < i.inspection_date or b.rectified_date < i.inspection_date"
     )
     checks = [
-        *_base(ds), *_not_null(["finding_code", "severity", "child_no"]),
-        *_project_code(), _in_codes("severity", codes.FINDING_SEVERITY),
-        _in_batch_parent("ref.inspection", "inspections", ("object_key", "inspection_id"),
-                         "the finding's inspection is in the same file"),
-        _rows("order.inspection_date", late, WARNING,
-              "deadline and rectification not before the inspection (the parser flags it)"),
+        *_base(ds),
+        *_not_null(["finding_code", "severity", "child_no"]),
+        *_project_code(),
+        _in_codes("severity", codes.FINDING_SEVERITY),
+        _in_batch_parent(
+            "ref.inspection",
+            "inspections",
+            ("object_key", "inspection_id"),
+            "the finding's inspection is in the same file",
+        ),
+        _rows(
+            "order.inspection_date",
+            late,
+            WARNING,
+            "deadline and rectification not before the inspection (the parser flags it)",
+        ),
         *_partition_window(),
     ]
     return Suite(ds.name, tuple(checks), volume=None)
@@ -676,22 +902,30 @@ def face_verifications() -> Suite:
         "or (decision = 'match') <> (similarity >= threshold))"
     )
     unknown_reasons = (
-        "select object_key, reasons from {batch} "
-        f"where not (reasons <@ array[{reasons}]::text[])"
+        f"select object_key, reasons from {{batch}} where not (reasons <@ array[{reasons}]::text[])"
     )
     checks = [
         *_base(ds),
-        *_project_code(), _employee_no(), *_hmac("worker_key"),
+        *_project_code(),
+        _employee_no(),
+        *_hmac("worker_key"),
         _in_set("decision", sorted(DECISIONS), why="decision: match, mismatch or inconclusive"),
         _in_codes("vendor", codes.DEVICE_VENDOR),
         _between("similarity", -1, 1, why="cosine similarity in [-1, 1]"),
         _between("threshold", -1, 1, why="the decision threshold is a cosine in [-1, 1]"),
         _between("faces_detected", 0, why="faces detected is not negative"),
-        _rows("decision.similarity", decided, why="match ⇔ similarity ≥ threshold; a "
-              "match/mismatch always has a similarity"),
+        _rows(
+            "decision.similarity",
+            decided,
+            why="match ⇔ similarity ≥ threshold; a match/mismatch always has a similarity",
+        ),
         _rows("code.reasons", unknown_reasons, why="reason codes of ingest.face.results"),
-        _roster_ref("ref.roster", "employee_no", "the verified worker is on the project's "
-                    "published roster and had entered it by that day (projects with a roster)"),
+        _roster_ref(
+            "ref.roster",
+            "employee_no",
+            "the verified worker is on the project's "
+            "published roster and had entered it by that day (projects with a roster)",
+        ),
         *_partition_window(),
     ]
     # One batch per chunk of captures: batch volume is no day volume, so a drop only warns.
@@ -746,8 +980,7 @@ SUITES: dict[str, Callable[[], Suite]] = {name: _builder(name) for name in _BUIL
 
 def severity_table() -> str:
     """Markdown table of every check of every suite (the body of docs/quality-gate.md)."""
-    lines = ["| dataset | check | severity | expectation | what |",
-             "|---|---|---|---|---|"]
+    lines = ["| dataset | check | severity | expectation | what |", "|---|---|---|---|---|"]
     for name in SUITES:
         checks = build(name).checks
         not_null = [c.kwargs["column"] for c in checks if c.id.startswith("not_null.")]
@@ -761,6 +994,8 @@ def severity_table() -> str:
                 check_id, why = "type.<column>", "every column has its PostgreSQL type"
             elif c.id == "not_null.load_id":
                 check_id, why = "not_null.<column>", "always set: " + ", ".join(not_null)
-            lines.append(f"| {name} | `{check_id}` | {c.severity} | {c.expectation} | "
-                         f"{why.replace('|', '/')} |")
+            lines.append(
+                f"| {name} | `{check_id}` | {c.severity} | {c.expectation} | "
+                f"{why.replace('|', '/')} |"
+            )
     return "\n".join(lines) + "\n"

@@ -73,8 +73,9 @@ class Baseline:
         }
 
 
-def _history(cur: psycopg2.extensions.cursor, feed: str, dataset: str,
-             day: date) -> tuple[dict[date, int], bool]:
+def _history(
+    cur: psycopg2.extensions.cursor, feed: str, dataset: str, day: date
+) -> tuple[dict[date, int], bool]:
     lo = f"{feed}:{day - timedelta(days=LOOKBACK_DAYS):%Y%m%d}"
     hi = f"{feed}:{day:%Y%m%d}"
     cur.execute(
@@ -97,14 +98,18 @@ def _history(cur: psycopg2.extensions.cursor, feed: str, dataset: str,
     return hist, bool(row and row[0])
 
 
-def parameters(cur: psycopg2.extensions.cursor, dataset: str, load_id: str,
-               policy: Volume | None) -> Baseline:
+def parameters(
+    cur: psycopg2.extensions.cursor, dataset: str, load_id: str, policy: Volume | None
+) -> Baseline:
     """Suite parameters of one batch: run day, late-partition day and the volume band."""
     out = Baseline()
     parsed = parse_load_id(load_id)
     params: dict[str, Any] = {
-        P_RUN_DAY: NO_DAY_MAX, P_LATE_DAY: NO_DAY_MIN,
-        P_ROWS_MIN_CRITICAL: 0, P_ROWS_MIN_WARNING: 0, P_ROWS_MAX_WARNING: None,
+        P_RUN_DAY: NO_DAY_MAX,
+        P_LATE_DAY: NO_DAY_MIN,
+        P_ROWS_MIN_CRITICAL: 0,
+        P_ROWS_MIN_WARNING: 0,
+        P_ROWS_MAX_WARNING: None,
     }
     out.params = params
     if parsed is None:
@@ -114,8 +119,10 @@ def parameters(cur: psycopg2.extensions.cursor, dataset: str, load_id: str,
     params[P_LATE_DAY] = day - timedelta(days=LOOKBACK_DAYS)
     if policy is None:  # irregular feed: no volume bound
         return out
-    cur.execute("select exists (select 1 from ops.load_audit where load_id = %s "
-                "and partition_date = %s)", (load_id, day))
+    cur.execute(
+        "select exists (select 1 from ops.load_audit where load_id = %s and partition_date = %s)",
+        (load_id, day),
+    )
     own = cur.fetchone()
     if not (own and own[0]):
         # Only late or corrected files of earlier partitions: a batch of the day's

@@ -17,8 +17,11 @@ def attendance_summary(settings: Settings, start: date, end: date) -> list[str]:
         if not row or not row[0]:
             return ["marts.fct_attendance_daily does not exist yet (no data loaded)"]
         # a line per day for short ranges, per month for backfills
-        period = "work_date::text" if (end - start).days < DAILY_LINES_UP_TO else (
-            "to_char(work_date, 'YYYY-MM')")
+        period = (
+            "work_date::text"
+            if (end - start).days < DAILY_LINES_UP_TO
+            else ("to_char(work_date, 'YYYY-MM')")
+        )
         cur.execute(
             f"""select {period}, count(distinct project_code), count(*),
                       round(avg(hours_on_site), 2), count(*) filter (where is_full_day)

@@ -910,7 +910,10 @@ class PhotoFactory:
 
         seed = random.Random(f"{self._seed}:{salt}").randrange(2**31)
         return make_capture(
-            self._bytes(identity, "capture"), seed, frame=(960, 720), fill=(0.75, 0.95),
+            self._bytes(identity, "capture"),
+            seed,
+            frame=(960, 720),
+            fill=(0.75, 0.95),
             gain=(0.85, 1.15),
         )
 

@@ -40,33 +40,65 @@ def celery_env(metadata_url: str, broker_port: int) -> dict[str, str]:
 def start_redis(port: int, home: Path, pgid: int | None = None) -> int:
     redis = shutil.which("redis-server")
     if redis is None:
-        raise StackError("redis-server not found: install the Debian package redis-server "
-                         "(`make setup` does)")
+        raise StackError(
+            "redis-server not found: install the Debian package redis-server (`make setup` does)"
+        )
     logs = home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with (logs / "redis.log").open("ab") as out:
         proc = subprocess.Popen(
-            [redis, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-             "--appendonly", "no", "--protected-mode", "yes"],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                redis,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             process_group=pgid if pgid is not None else 0,
         )
     wait_for_port(port, timeout=20)
     return proc.pid
 
 
-def start_workers(home: Path, metadata_url: str, env: dict[str, str], names: list[str],
-                  pgid: int) -> list[int]:
+def start_workers(
+    home: Path, metadata_url: str, env: dict[str, str], names: list[str], pgid: int
+) -> list[int]:
     """``airflow celery worker`` per name (hostname ``name@sitepass``), log servers off."""
     pids = []
     for name in names:
-        full = {**airflow_env(home, metadata_url), **env, "SITEPASS_WORKER_NAME": name,
-                "AIRFLOW__CORE__HOSTNAME_CALLABLE": "ingest.stack.celery.worker_hostname"}
+        full = {
+            **airflow_env(home, metadata_url),
+            **env,
+            "SITEPASS_WORKER_NAME": name,
+            "AIRFLOW__CORE__HOSTNAME_CALLABLE": "ingest.stack.celery.worker_hostname",
+        }
         with (home / "logs" / f"celery-{name}.log").open("ab") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "airflow", "celery", "worker", "--celery-hostname",
-                 f"{name}@sitepass", "--concurrency", "2", "--skip-serve-logs"],
-                env=full, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                [
+                    sys.executable,
+                    "-m",
+                    "airflow",
+                    "celery",
+                    "worker",
+                    "--celery-hostname",
+                    f"{name}@sitepass",
+                    "--concurrency",
+                    "2",
+                    "--skip-serve-logs",
+                ],
+                env=full,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 process_group=pgid,
             )
         pids.append(proc.pid)

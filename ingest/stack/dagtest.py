@@ -63,22 +63,35 @@ def run_series_subprocess(
 
     ``on_run`` is called with each run's marker payload as soon as the run finishes.
     """
-    cmd = [sys.executable, "-m", "ingest.stack.dagtest", dag_id,
-           *(d.isoformat() for d in logical_dates)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ingest.stack.dagtest",
+        dag_id,
+        *(d.isoformat() for d in logical_dates),
+    ]
     if conf:
         cmd += ["--conf", json.dumps(conf)]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     runs: list[dict[str, Any]] = []
-    with log_path.open("w", encoding="utf-8") as sink, subprocess.Popen(
-        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        encoding="utf-8", errors="replace",
-    ) as proc:
+    with (
+        log_path.open("w", encoding="utf-8") as sink,
+        subprocess.Popen(
+            cmd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        ) as proc,
+    ):
         if proc.stdout is None:  # pragma: no cover - PIPE always gives a stream
             raise RuntimeError("no stdout from the DAG runner")
         for line in proc.stdout:
             sink.write(line)
             if line.startswith(MARKER):
-                run = json.loads(line[len(MARKER):])
+                run = json.loads(line[len(MARKER) :])
                 runs.append(run)
                 if on_run is not None:
                     on_run(run)
@@ -88,9 +101,15 @@ def run_series_subprocess(
 
 def failure_excerpt(output: str, limit: int = 40) -> str:
     """The error lines of a DAG test run (its tail is a list of skipped tasks)."""
-    keep = [line for line in output.splitlines()
-            if "[error" in line or "Error" in line or "ERROR" in line or "FAIL" in line
-            or "Traceback" in line]
+    keep = [
+        line
+        for line in output.splitlines()
+        if "[error" in line
+        or "Error" in line
+        or "ERROR" in line
+        or "FAIL" in line
+        or "Traceback" in line
+    ]
     return "\n".join(keep[-limit:]) or output[-3000:]
 
 

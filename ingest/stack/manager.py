@@ -52,8 +52,7 @@ def up(home: Path, *, fast: bool = False, migrate_airflow: bool = True) -> dict[
     s3_port = _int_env("SITEPASS_S3_PORT", int(state.get("s3", {}).get("port", DEFAULT_S3_PORT)))
     state.setdefault("pii_secret", secrets.token_hex(32))
     # Demo credentials for the national-platform export (production: set the env vars).
-    state.setdefault("national", {"appid": "sitepass-demo",
-                                  "appsecret": secrets.token_hex(16)})
+    state.setdefault("national", {"appid": "sitepass-demo", "appsecret": secrets.token_hex(16)})
 
     # PostgreSQL
     if "postgres" not in state:

@@ -33,17 +33,20 @@ COMPONENTS: tuple[tuple[str, ...], ...] = (
 
 def ui_env(home: Path, metadata_url: str, port: int) -> dict[str, str]:
     env = airflow_env(home, metadata_url)
-    env.update({
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(port),
-    })
+    env.update(
+        {
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(port),
+        }
+    )
     return env
 
 
-def start(home: Path, metadata_url: str, port: int,
-          extra_env: dict[str, str] | None = None) -> dict[str, Any]:
+def start(
+    home: Path, metadata_url: str, port: int, extra_env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Start the UI group; return ``{"pgid": …, "pids": […], "url": …}``.
 
     ``extra_env`` overrides settings (e.g. the CeleryExecutor and its broker)."""
@@ -56,20 +59,31 @@ def start(home: Path, metadata_url: str, port: int,
     with (logs / "ui-api-server.log").open("ab") as out:
         leader = subprocess.Popen(
             [*airflow, "api-server", "-H", "127.0.0.1", "-p", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             process_group=0,  # a group of its own that the other components join
         )
     pids = [leader.pid]
     for comp in COMPONENTS:
         with (logs / f"ui-{comp[0]}.log").open("ab") as out:
-            proc = subprocess.Popen([*airflow, *comp], env=env, stdout=out,
-                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    process_group=leader.pid)
+            proc = subprocess.Popen(
+                [*airflow, *comp],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                process_group=leader.pid,
+            )
         pids.append(proc.pid)
     wait_for_port(port, timeout=120)
-    return {"pgid": leader.pid, "pids": pids, "url": f"http://127.0.0.1:{port}",
-            "password_file": str(home / "airflow" /
-                                 "simple_auth_manager_passwords.json.generated")}
+    return {
+        "pgid": leader.pid,
+        "pids": pids,
+        "url": f"http://127.0.0.1:{port}",
+        "password_file": str(home / "airflow" / "simple_auth_manager_passwords.json.generated"),
+    }
 
 
 def _reap(pgid: int) -> None:

@@ -26,29 +26,52 @@ def locations(home: Path, st: dict[str, Any]) -> list[dict[str, Any]]:
     for r in reports:
         out.append({"what": "regulator report", "where": str(r), "exists": True})
     if not reports:
-        out.append({"what": "regulator report",
-                    "where": f"{home / 'reports'}/report-<city>-<YYYY-MM>.html "
-                             "(sitepass monthly --city 4403 --month YYYY-MM)",
-                    "exists": False})
+        out.append(
+            {
+                "what": "regulator report",
+                "where": f"{home / 'reports'}/report-<city>-<YYYY-MM>.html "
+                "(sitepass monthly --city 4403 --month YYYY-MM)",
+                "exists": False,
+            }
+        )
     out += [
-        {"what": "reports and national export in S3",
-         "where": f"s3://{bucket}/reports/, s3://{bucket}/exports/national/", "exists": True},
-        {"what": "warehouse (psql, BI)", "where": f'psql "{dsn}"' if dsn else "stack not up",
-         "exists": bool(dsn)},
-        {"what": "marts", "where": "schema marts (fct_attendance_daily, fct_wage_arrears, "
-                                   "fct_project_wage_warning, fct_inspection_score, …)",
-         "exists": bool(dsn)},
-        {"what": "Airflow UI",
-         "where": f"sitepass ui  →  http://127.0.0.1:{AIRFLOW_UI_PORT} (user admin, password in "
-                  f"{home / 'airflow' / 'simple_auth_manager_passwords.json.generated'})",
-         "exists": True},
-        {"what": "dbt docs", "where": f"{dbt_docs} (s3://{DOCS_BUCKET}/dbt-docs/index.html)",
-         "exists": dbt_docs.is_file()},
-        {"what": "GX Data Docs",
-         "where": f"{gx_docs} (s3://{DOCS_BUCKET}/data-docs/index.html)",
-         "exists": gx_docs.is_file()},
-        {"what": "Airflow run logs", "where": str(home / "logs"),
-         "exists": (home / "logs").is_dir()},
+        {
+            "what": "reports and national export in S3",
+            "where": f"s3://{bucket}/reports/, s3://{bucket}/exports/national/",
+            "exists": True,
+        },
+        {
+            "what": "warehouse (psql, BI)",
+            "where": f'psql "{dsn}"' if dsn else "stack not up",
+            "exists": bool(dsn),
+        },
+        {
+            "what": "marts",
+            "where": "schema marts (fct_attendance_daily, fct_wage_arrears, "
+            "fct_project_wage_warning, fct_inspection_score, …)",
+            "exists": bool(dsn),
+        },
+        {
+            "what": "Airflow UI",
+            "where": f"sitepass ui  →  http://127.0.0.1:{AIRFLOW_UI_PORT} (user admin, password in "
+            f"{home / 'airflow' / 'simple_auth_manager_passwords.json.generated'})",
+            "exists": True,
+        },
+        {
+            "what": "dbt docs",
+            "where": f"{dbt_docs} (s3://{DOCS_BUCKET}/dbt-docs/index.html)",
+            "exists": dbt_docs.is_file(),
+        },
+        {
+            "what": "GX Data Docs",
+            "where": f"{gx_docs} (s3://{DOCS_BUCKET}/data-docs/index.html)",
+            "exists": gx_docs.is_file(),
+        },
+        {
+            "what": "Airflow run logs",
+            "where": str(home / "logs"),
+            "exists": (home / "logs").is_dir(),
+        },
     ]
     return out
 

@@ -101,8 +101,9 @@ def match_punches(cur: psycopg2.extensions.cursor, refs: list[CaptureRef]) -> li
     )
     cur.execute("truncate _captures")
     if zk_rows:
-        copy_rows(cur, "_captures", ["capture_key", "device_sn", "employee_no", "punch_at"],
-                  zk_rows)
+        copy_rows(
+            cur, "_captures", ["capture_key", "device_sn", "employee_no", "punch_at"], zk_rows
+        )
     cur.execute(
         """with punches as (
                select c.capture_key, 'zkteco' as vendor, p.project_code, p.device_sn,

@@ -79,22 +79,29 @@ def published_versions(
     return {(k, s) for k, s in cur.fetchall()}
 
 
-def _clear(cur: psycopg2.extensions.cursor, datasets: Sequence[Dataset], load_id: str,
-           versions: Sequence[tuple[str, str]]) -> None:
+def _clear(
+    cur: psycopg2.extensions.cursor,
+    datasets: Sequence[Dataset],
+    load_id: str,
+    versions: Sequence[tuple[str, str]],
+) -> None:
     """Forget earlier, unpublished staging of this batch and of these object versions (a
     version that failed its gate comes back under another load id once it is fixed
     upstream or the gate changes)."""
     keys = [k for k, _ in versions]
     shas = [s for _, s in versions]
-    match = ("(load_id = %s or (object_key, object_sha256) in "
-             "(select * from unnest(%s::text[], %s::text[])))")
+    match = (
+        "(load_id = %s or (object_key, object_sha256) in "
+        "(select * from unnest(%s::text[], %s::text[])))"
+    )
     for ds in datasets:
         cur.execute(f"delete from staging.{ds.name} where {match}", (load_id, keys, shas))
     cur.execute("delete from staging.worker_identity where load_id = %s", (load_id,))
     cur.execute("delete from staging.bank_cards where load_id = %s", (load_id,))
     cur.execute(f"delete from ops.quarantine where {match}", (load_id, keys, shas))
-    cur.execute(f"delete from ops.load_audit where status <> 'published' and {match}",
-                (load_id, keys, shas))
+    cur.execute(
+        f"delete from ops.load_audit where status <> 'published' and {match}", (load_id, keys, shas)
+    )
 
 
 def _quarantine(
@@ -285,7 +292,9 @@ def stage(
         ),
     )
     copy_rows(
-        cur, "staging.bank_cards", ["load_id", "bank_card_key", "bank_card_number_enc"],
+        cur,
+        "staging.bank_cards",
+        ["load_id", "bank_card_key", "bank_card_number_enc"],
         ([load_id, k, keys.encrypt(v)] for k, v in sorted(sink.cards.items())),
     )
     log.info("staged %s", summary.as_dict())

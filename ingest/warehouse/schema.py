@@ -253,8 +253,10 @@ def ensure_schema(cur: psycopg2.extensions.cursor) -> None:
     for dataset in DATASETS.values():
         cur.execute(dataset_ddl(dataset))
     # ops.roster_periods looks for later snapshots of a project: keep that lookup indexed.
-    cur.execute("create index if not exists roster_workers_project_snapshot "
-                "on raw.roster_workers (project_code, partition_date)")
+    cur.execute(
+        "create index if not exists roster_workers_project_snapshot "
+        "on raw.roster_workers (project_code, partition_date)"
+    )
     cur.execute(ROSTER_PERIODS_VIEW)
     cur.execute(
         "create table if not exists ops.schema_version (version integer primary key, "

@@ -13,6 +13,7 @@ from tests.dbt.minicity import END
 
 AS_OF = END + timedelta(days=1)  # 2026-11-01: data up to 2026-10-31
 
+
 def querier(settings: Any) -> Callable[[str, tuple[Any, ...]], list[tuple[Any, ...]]]:
     from ingest.warehouse.db import connect
 

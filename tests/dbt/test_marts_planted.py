@@ -41,10 +41,20 @@ DAYS = 92
 AS_OF = START + timedelta(days=DAYS)  # 2026-11-01: September is due in October, final
 AIRFLOW_MONTH_START = date(2026, 10, 1)  # the seeded month loaded by `sitepass run`
 CITY = "4403"
-MARTS = ("dim_project", "dim_corp", "dim_team", "dim_worker", "fct_attendance_daily",
-         "fct_attendance_monthly", "fct_wage_arrears", "fct_project_wage_warning",
-         "fct_inspection_score", "rpt_random_inspection_sample", "fct_alerts",
-         "fct_data_quality_daily")
+MARTS = (
+    "dim_project",
+    "dim_corp",
+    "dim_team",
+    "dim_worker",
+    "fct_attendance_daily",
+    "fct_attendance_monthly",
+    "fct_wage_arrears",
+    "fct_project_wage_warning",
+    "fct_inspection_score",
+    "rpt_random_inspection_sample",
+    "fct_alerts",
+    "fct_data_quality_daily",
+)
 
 
 @pytest.fixture(scope="module")
@@ -74,53 +84,90 @@ def city(stack: dict[str, Any]) -> dict[str, Any]:
 
 def _sitepass_run(start: date, end: date) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "ingest.cli", "run", "--start", start.isoformat(),
-         "--end", end.isoformat()], capture_output=True, text=True, check=False)
+        [
+            sys.executable,
+            "-m",
+            "ingest.cli",
+            "run",
+            "--start",
+            start.isoformat(),
+            "--end",
+            end.isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def _checksums(settings: Any) -> dict[str, str]:
     q = querier(settings)
-    return {m: q(f"select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) "
-                 f"from marts.{m} t")[0][0] for m in MARTS}
+    return {
+        m: q(
+            f"select md5(coalesce(string_agg(t::text, '|' order by t::text), '')) from marts.{m} t"
+        )[0][0]
+        for m in MARTS
+    }
 
 
 def test_planted_cases_reach_the_marts(city: dict[str, Any]) -> None:
     cases = city["report"]["cases"]
-    assert {"never_pays", "wrong_account", "partial_payer", "late_payer", "three_month_low",
-            "buddy_punch", "expired_cert", "unrectified_major", "clean"} <= set(cases)
+    assert {
+        "never_pays",
+        "wrong_account",
+        "partial_payer",
+        "late_payer",
+        "three_month_low",
+        "buddy_punch",
+        "expired_cert",
+        "unrectified_major",
+        "clean",
+    } <= set(cases)
     # THEN every planted case shows in the right mart with the right code
     failures = planted_failures(querier(city["settings"]), cases, AS_OF)
     assert not failures, "\n".join(failures)
 
 
 def test_monthly_compliance_run_through_airflow_freezes_reports_and_exports(
-        city: dict[str, Any], tmp_path: Path) -> None:
+    city: dict[str, Any], tmp_path: Path
+) -> None:
     settings = city["settings"]
     from ingest.export.national import Credentials, validate
     from ingest.storage import get_bytes
 
     q = querier(settings)
     # WHEN compliance_monthly runs for October through Airflow (`sitepass monthly`)
-    proc = subprocess.run([sys.executable, "-m", "ingest.cli", "monthly", "--city", CITY,
-                           "--month", "2026-10"], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ingest.cli", "monthly", "--city", CITY, "--month", "2026-10"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-5000:]
     # THEN October's marts are frozen, with the 双随机 draw
-    frozen = dict(q("select 'scores', count(*) from archive.fct_inspection_score "
-                    "where snapshot_month = '2026-10' union all "
-                    "select 'draw', count(*) from archive.rpt_random_inspection_sample "
-                    "where snapshot_month = '2026-10'"))
+    frozen = dict(
+        q(
+            "select 'scores', count(*) from archive.fct_inspection_score "
+            "where snapshot_month = '2026-10' union all "
+            "select 'draw', count(*) from archive.rpt_random_inspection_sample "
+            "where snapshot_month = '2026-10'"
+        )
+    )
     assert frozen["scores"] == len(city["report"]["projects"])
     assert frozen["draw"] >= 1
     # AND the month's national export is in the bucket and every request validates
     creds = Credentials(settings.national_appid, settings.national_appsecret)
-    manifest = json.loads(get_bytes(
-        settings.s3, f"exports/national/city={CITY}/month=2026-10/manifest.json"))
+    manifest = json.loads(
+        get_bytes(settings.s3, f"exports/national/city={CITY}/month=2026-10/manifest.json")
+    )
     assert manifest["attendance_records"] > 0 and manifest["files"]
     for key in manifest["files"]:
         validate(json.loads(get_bytes(settings.s3, key)), creds)
     # AND the report is stored locally and in S3, self-contained, in Chinese
-    out = {"path": str(Path(settings.home) / "reports" / f"report-{CITY}-2026-10.html"),
-           "s3_key": f"reports/city={CITY}/month=2026-10/report.html"}
+    out = {
+        "path": str(Path(settings.home) / "reports" / f"report-{CITY}-2026-10.html"),
+        "s3_key": f"reports/city={CITY}/month=2026-10/report.html",
+    }
     page = Path(out["path"]).read_text()
     assert get_bytes(settings.s3, out["s3_key"]).decode() == page
     assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
@@ -131,11 +178,27 @@ def test_monthly_compliance_run_through_airflow_freezes_reports_and_exports(
     assert chromium, "chromium is installed by `make setup` (infra/scripts/system-deps.sh)"
     shot = tmp_path / "report.png"
     proc = subprocess.run(
-        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,3000",
-         "--enable-logging=stderr", "--v=0", f"--screenshot={shot}", f"file://{out['path']}"],
-        capture_output=True, text=True, timeout=120, check=False)
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1280,3000",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"--screenshot={shot}",
+            f"file://{out['path']}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line]
     assert console == []
@@ -153,8 +216,7 @@ def test_national_export_of_a_month_validates(city: dict[str, Any]) -> None:
     from ingest.export.national import Credentials, decrypt, validate
     from ingest.storage import get_bytes
 
-    manifest = export_month(settings, CITY, "2026-09",
-                            as_of=datetime(2026, 10, 20, tzinfo=UTC))
+    manifest = export_month(settings, CITY, "2026-09", as_of=datetime(2026, 10, 20, tzinfo=UTC))
     assert manifest["attendance_records"] > 0 and manifest["payroll_records"] > 0
     creds = Credentials(settings.national_appid, settings.national_appsecret)
     for key in manifest["files"]:
@@ -168,7 +230,8 @@ def test_national_export_of_a_month_validates(city: dict[str, Any]) -> None:
 
 
 def test_rerun_of_a_middle_week_through_airflow_leaves_marts_identical(
-        city: dict[str, Any]) -> None:
+    city: dict[str, Any],
+) -> None:
     settings = city["settings"]
     # GIVEN the marts `sitepass run` built after the month it loaded
     before = _checksums(settings)

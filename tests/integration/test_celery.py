@@ -14,8 +14,13 @@ DAY = date(2026, 11, 2)
 
 
 def _airflow(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "airflow", *args], env=env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "airflow", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_landing_daily_runs_on_two_celery_workers(clean: Any) -> None:
@@ -35,18 +40,25 @@ def test_landing_daily_runs_on_two_celery_workers(clean: Any) -> None:
     try:
         celery.start_redis(broker, settings.home, pgid=info["pgid"])
         env = {**ui.ui_env(settings.home, settings.airflow_dsn, port), **cenv}
-        celery.start_workers(settings.home, settings.airflow_dsn,
-                             {**cenv, **{k: v for k, v in env.items() if k.startswith("AIRFLOW__")
-                                         and k not in cenv}},
-                             ["w1", "w2"], info["pgid"])
+        celery.start_workers(
+            settings.home,
+            settings.airflow_dsn,
+            {
+                **cenv,
+                **{k: v for k, v in env.items() if k.startswith("AIRFLOW__") and k not in cenv},
+            },
+            ["w1", "w2"],
+            info["pgid"],
+        )
         # WHEN the day's run is triggered through the scheduler
         deadline = time.monotonic() + 120
         while _airflow(env, "dags", "unpause", "landing_daily").returncode != 0:
             assert time.monotonic() < deadline, "the DAG processor never parsed landing_daily"
             time.sleep(3)
         run_id = "celery_check"
-        out = _airflow(env, "dags", "trigger", "landing_daily", "-r", run_id,
-                       "-c", f'{{"day": "{DAY}"}}')
+        out = _airflow(
+            env, "dags", "trigger", "landing_daily", "-r", run_id, "-c", f'{{"day": "{DAY}"}}'
+        )
         assert out.returncode == 0, out.stderr[-3000:]
         state = None
         deadline = time.monotonic() + 600
@@ -61,8 +73,11 @@ def test_landing_daily_runs_on_two_celery_workers(clean: Any) -> None:
             time.sleep(5)
         # THEN the run succeeds and both workers took tasks
         with connect(airflow_db) as conn, conn.cursor() as cur:
-            cur.execute("select hostname, count(*) from task_instance where run_id = %s "
-                        "and state = 'success' group by 1", (run_id,))
+            cur.execute(
+                "select hostname, count(*) from task_instance where run_id = %s "
+                "and state = 'success' group by 1",
+                (run_id,),
+            )
             hosts = dict(cur.fetchall())
         assert state == "success", hosts
         assert {h.rsplit("-", 1)[-1] for h in hosts} == {"w1", "w2"}, hosts

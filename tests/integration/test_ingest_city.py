@@ -254,8 +254,11 @@ def test_buddy_punches_are_mismatches_and_genuine_captures_are_not(city: dict[st
     # GIVEN the captures the generator planted (each with the face it really shows)
     captures = report["captures"]
     assert captures and set(rows) == set(captures)
-    planted = {k for k, t in captures.items()
-               if t["employee_no"] == buddy["employee_no"] and t["face"] == "biden"}
+    planted = {
+        k
+        for k, t in captures.items()
+        if t["employee_no"] == buddy["employee_no"] and t["face"] == "biden"
+    }
     assert len(planted) == len(buddy["work_dates"]) > 0
     # THEN every buddy punch is a mismatch and no genuine capture is
     assert {rows[k] for k in planted} == {"mismatch"}
@@ -263,8 +266,10 @@ def test_buddy_punches_are_mismatches_and_genuine_captures_are_not(city: dict[st
     assert "mismatch" not in genuine.values()
     assert sum(1 for d in genuine.values() if d == "match") >= 0.9 * len(genuine)
     # AND every verification carries the model fingerprint and threshold version
-    stamps = query(city["settings"], "select distinct model_fingerprint, threshold_version "
-                                     "from raw.face_verifications")
+    stamps = query(
+        city["settings"],
+        "select distinct model_fingerprint, threshold_version from raw.face_verifications",
+    )
     assert len(stamps) == 1 and len(stamps[0][0]) == 64
 
 
@@ -272,12 +277,18 @@ def test_identity_fraud_is_found_across_the_city(city: dict[str, Any]) -> None:
     report = city["report"]
     settings = city["settings"]
     face = report["cases"]["identity_fraud_face"]
-    hits = query(settings, "select project_code, employee_no, other_project_code, "
-                           "other_employee_no from raw.identity_fraud where fraud_kind = 'face'")
+    hits = query(
+        settings,
+        "select project_code, employee_no, other_project_code, "
+        "other_employee_no from raw.identity_fraud where fraud_kind = 'face'",
+    )
     pairs = {frozenset({(p, e), (op, oe)}) for p, e, op, oe in hits}
     wanted = frozenset((face["project"], e.lstrip("0")) for e in face["employee_nos"])
     assert pairs == {wanted}
     multi = report["cases"]["identity_fraud_multi_site"]
-    sites = query(settings, "select distinct project_code, other_project_code "
-                            "from raw.identity_fraud where fraud_kind = 'multi_site'")
+    sites = query(
+        settings,
+        "select distinct project_code, other_project_code "
+        "from raw.identity_fraud where fraud_kind = 'multi_site'",
+    )
     assert sites == [tuple(sorted(multi["projects"]))]

@@ -23,10 +23,17 @@ def _result(results: Path, site: Path, suite: str, batch: str, run: str) -> Path
 def test_prune_keeps_the_newest_results_and_their_pages(tmp_path: Path) -> None:
     results, site = tmp_path / "gx" / "validations", tmp_path / "gx-docs"
     # GIVEN five results of two suites, stored by GX run time, plus the store's marker file
-    runs = ["20261101T010000.000001Z", "20261102T010000.000001Z", "20261103T010000.000001Z",
-            "20261104T010000.000001Z", "20261105T010000.000001Z"]
-    stored = [_result(results, site, ("punches", "roster")[i % 2], f"b:{i}", run)
-              for i, run in enumerate(runs)]
+    runs = [
+        "20261101T010000.000001Z",
+        "20261102T010000.000001Z",
+        "20261103T010000.000001Z",
+        "20261104T010000.000001Z",
+        "20261105T010000.000001Z",
+    ]
+    stored = [
+        _result(results, site, ("punches", "roster")[i % 2], f"b:{i}", run)
+        for i, run in enumerate(runs)
+    ]
     (results / ".ge_store_backend_id").write_text("store-id")
     # WHEN the store is pruned to the newest three
     deleted = prune(3, results, site)

@@ -44,8 +44,9 @@ def test_gx_config_is_the_generated_one_and_holds_no_secret() -> None:
     assert "/tmp/" not in text and "/root" not in text
     # AND what is built at run time is ignored by git
     ignored = (project.GX_ROOT / ".gitignore").read_text(encoding="utf-8").split()
-    assert {"uncommitted/", "expectations/", "checkpoints/",
-            "validation_definitions/"} <= set(ignored)
+    assert {"uncommitted/", "expectations/", "checkpoints/", "validation_definitions/"} <= set(
+        ignored
+    )
 
 
 def test_every_raw_dataset_has_a_suite_covering_the_basics() -> None:
@@ -58,22 +59,29 @@ def test_every_raw_dataset_has_a_suite_covering_the_basics() -> None:
         suite = build()
         ids = {c.id for c in suite.checks}
         assert len(ids) == len(suite.checks), name
-        assert {"schema.columns", "type.load_id", "not_null.load_id",
-                "natural_key.unique"} <= ids, name
+        assert {
+            "schema.columns",
+            "type.load_id",
+            "not_null.load_id",
+            "natural_key.unique",
+        } <= ids, name
         if name.startswith(("registry_", "zkteco", "hikvision", "face")):
             assert "volume.change" in ids, name
         assert {c.severity for c in suite.checks} <= {CRITICAL, WARNING}
     # AND an event feed's volume collapse is critical
-    assert {c.id: c.severity for c in SUITES["zkteco_punches"]().checks}["volume.collapse"] \
-        == CRITICAL
+    assert {c.id: c.severity for c in SUITES["zkteco_punches"]().checks}[
+        "volume.collapse"
+    ] == CRITICAL
 
 
 def test_the_severity_table_in_the_docs_is_current() -> None:
     from ingest.quality.suites import severity_table
 
     doc = (REPO / "docs" / "quality-gate.md").read_text(encoding="utf-8")
-    assert severity_table() in doc, "regenerate: python -c 'from ingest.quality.suites " \
+    assert severity_table() in doc, (
+        "regenerate: python -c 'from ingest.quality.suites "
         "import severity_table; print(severity_table())'"
+    )
 
 
 # --- a staged city-day ------------------------------------------------------------------
@@ -88,8 +96,9 @@ def city(stack: dict[str, Any]) -> dict[str, Any]:
 
     settings = Settings.from_env()
     empty_stack(settings)
-    report = write_city(settings.s3, CitySpec(projects=1, workers_per_project=6, start=DAY,
-                                              days=1, seed=7))
+    report = write_city(
+        settings.s3, CitySpec(projects=1, workers_per_project=6, start=DAY, days=1, seed=7)
+    )
     ingest_day(settings, DAY, feeds=("registry", "roster"), faces=False)
     return {"settings": settings, "report": report}
 
@@ -110,15 +119,22 @@ def _sql(settings: Any, sql: str, params: tuple[Any, ...] = ()) -> None:
 
 
 def _first(settings: Any, table: str, load_id: str) -> tuple[Any, ...]:
-    return query(settings, f"select object_key, record_no from staging.{table} "
-                           "where load_id = %s order by object_key, record_no limit 1",
-                 (load_id,))[0]
+    return query(
+        settings,
+        f"select object_key, record_no from staging.{table} "
+        "where load_id = %s order by object_key, record_no limit 1",
+        (load_id,),
+    )[0]
 
 
 def _wrong_type_value(s: Any, load_id: str) -> None:
     # a project code (text column holding an 18-digit code) that is not numeric
-    _sql(s, "update staging.zkteco_punches set project_code = 'X' || substr(project_code, 2) "
-            "where load_id = %s", (load_id,))
+    _sql(
+        s,
+        "update staging.zkteco_punches set project_code = 'X' || substr(project_code, 2) "
+        "where load_id = %s",
+        (load_id,),
+    )
 
 
 def _wrong_type_column(s: Any, load_id: str) -> None:
@@ -129,26 +145,38 @@ def _wrong_type_column(s: Any, load_id: str) -> None:
 
 def _duplicated_key(s: Any, load_id: str) -> None:
     key, _ = _first(s, "zkteco_punches", load_id)
-    _sql(s, """update staging.zkteco_punches t set employee_no = f.employee_no,
+    _sql(
+        s,
+        """update staging.zkteco_punches t set employee_no = f.employee_no,
                       punch_at = f.punch_at
                  from (select employee_no, punch_at from staging.zkteco_punches
                         where load_id = %s and object_key = %s and record_no = 1) f
                 where t.load_id = %s and t.object_key = %s and t.record_no = 2""",
-         (load_id, key, load_id, key))
+        (load_id, key, load_id, key),
+    )
 
 
 def _unknown_worker(s: Any, load_id: str) -> None:
-    _sql(s, "update staging.zkteco_punches set employee_no = '99999' "
-            "where load_id = %s and record_no = 1", (load_id,))
+    _sql(
+        s,
+        "update staging.zkteco_punches set employee_no = '99999' "
+        "where load_id = %s and record_no = 1",
+        (load_id,),
+    )
 
 
 CORRUPTIONS: dict[str, tuple[Callable[[Any, str], None], str, str]] = {
-    "wrong type (value)": (_wrong_type_value, "format.project_code",
-                           "expect_column_values_to_match_regex"),
-    "wrong type (column)": (_wrong_type_column, "type.verified",
-                            "expect_column_values_to_be_of_type"),
-    "duplicated natural key": (_duplicated_key, "natural_key.unique",
-                               "expect_no_unexpected_rows"),
+    "wrong type (value)": (
+        _wrong_type_value,
+        "format.project_code",
+        "expect_column_values_to_match_regex",
+    ),
+    "wrong type (column)": (
+        _wrong_type_column,
+        "type.verified",
+        "expect_column_values_to_be_of_type",
+    ),
+    "duplicated natural key": (_duplicated_key, "natural_key.unique", "expect_no_unexpected_rows"),
     "punch of an unknown worker": (_unknown_worker, "ref.roster", "expect_no_unexpected_rows"),
 }
 
@@ -162,16 +190,22 @@ def punches(city: dict[str, Any]) -> Iterator[tuple[Any, str]]:
     load_id = _stage(settings, "zkteco")
     yield settings, load_id
     # the column-type corruption changes the staging table itself: put it back
-    if query(settings, "select data_type from information_schema.columns where table_schema "
-                       "= 'staging' and table_name = 'zkteco_punches' and "
-                       "column_name = 'verified'") != [("integer",)]:
+    if query(
+        settings,
+        "select data_type from information_schema.columns where table_schema "
+        "= 'staging' and table_name = 'zkteco_punches' and "
+        "column_name = 'verified'",
+    ) != [("integer",)]:
         _sql(settings, "delete from staging.zkteco_punches")
-        _sql(settings, "alter table staging.zkteco_punches alter column verified type integer "
-                       "using null")
+        _sql(
+            settings,
+            "alter table staging.zkteco_punches alter column verified type integer using null",
+        )
 
 
-def _assert_stopped(settings: Any, load_id: str, exc: Any, check: str, expectation: str,
-                    table: str) -> None:
+def _assert_stopped(
+    settings: Any, load_id: str, exc: Any, check: str, expectation: str, table: str
+) -> None:
     from ingest.pipeline import DataError, publish_feed
 
     message = str(exc.value)
@@ -184,19 +218,31 @@ def _assert_stopped(settings: Any, load_id: str, exc: Any, check: str, expectati
     if f["unexpected_count"] and expectation != "expect_column_values_to_be_of_type":
         assert f["sample"], f
     # AND the batch is marked gate_failed, its rows stay in staging for inspection
-    assert {s for (s,) in query(settings, "select distinct status from ops.load_audit "
-                                          "where load_id = %s", (load_id,))} == {"gate_failed"}
-    assert query(settings, f"select count(*) from staging.{table} where load_id = %s",
-                 (load_id,))[0][0] > 0
+    assert {
+        s
+        for (s,) in query(
+            settings, "select distinct status from ops.load_audit where load_id = %s", (load_id,)
+        )
+    } == {"gate_failed"}
+    assert (
+        query(settings, f"select count(*) from staging.{table} where load_id = %s", (load_id,))[0][
+            0
+        ]
+        > 0
+    )
     # AND the result is recorded, and publishing is refused: nothing reaches raw
-    rows = query(settings, "select success, failures from ops.gate_results "
-                           "where load_id = %s and dataset = %s", (load_id, table))
+    rows = query(
+        settings,
+        "select success, failures from ops.gate_results where load_id = %s and dataset = %s",
+        (load_id, table),
+    )
     assert rows and rows[0][0] is False
     assert check in {x["check"] for x in rows[0][1]}
     with pytest.raises(DataError):
         publish_feed(settings, load_id.split(":", maxsplit=1)[0], load_id)
-    assert query(settings, f"select count(*) from raw.{table} where load_id = %s",
-                 (load_id,)) == [(0,)]
+    assert query(settings, f"select count(*) from raw.{table} where load_id = %s", (load_id,)) == [
+        (0,)
+    ]
 
 
 @pytest.mark.parametrize("case", list(CORRUPTIONS))
@@ -222,34 +268,52 @@ def test_code_outside_its_table_fails_the_gate(city: dict[str, Any]) -> None:
     # GIVEN a new roster snapshot of the project staged (a copy of DAY's, one day later)
     project = city["report"]["projects"][0]
     src = f"roster/{project}/dt={DAY}/workers.jsonl"
-    put_bytes(settings.s3, f"roster/{project}/dt={DAY + timedelta(days=1)}/workers.jsonl",
-              get_bytes(settings.s3, src))
+    put_bytes(
+        settings.s3,
+        f"roster/{project}/dt={DAY + timedelta(days=1)}/workers.jsonl",
+        get_bytes(settings.s3, src),
+    )
     load_id = _stage(settings, "roster", DAY + timedelta(days=1))
     # WHEN one worker's 工种 is not a code of code_work_type and the batch is gated
-    _sql(settings, "update staging.roster_workers set work_type = '999' "
-                   "where load_id = %s and record_no = 1", (load_id,))
+    _sql(
+        settings,
+        "update staging.roster_workers set work_type = '999' where load_id = %s and record_no = 1",
+        (load_id,),
+    )
     with pytest.raises(GateFailed) as exc:
         gate_feed(settings, "roster", load_id)
-    _assert_stopped(settings, load_id, exc, "code.work_type",
-                    "expect_column_values_to_be_in_set", "roster_workers")
+    _assert_stopped(
+        settings,
+        load_id,
+        exc,
+        "code.work_type",
+        "expect_column_values_to_be_in_set",
+        "roster_workers",
+    )
     assert exc.value.result.critical[0]["sample"] == ["999"]
 
 
-def test_clean_batch_publishes_and_a_warning_does_not_stop_it(
-        punches: tuple[Any, str]) -> None:
+def test_clean_batch_publishes_and_a_warning_does_not_stop_it(punches: tuple[Any, str]) -> None:
     from ingest.pipeline import gate_feed, publish_feed
 
     settings, load_id = punches
     # GIVEN a punch whose ZKTeco status is not in code_zkteco_status (the parser only flags it)
-    _sql(settings, "update staging.zkteco_punches set status = 9 "
-                   "where load_id = %s and record_no = 1", (load_id,))
+    _sql(
+        settings,
+        "update staging.zkteco_punches set status = 9 where load_id = %s and record_no = 1",
+        (load_id,),
+    )
     # WHEN the batch is gated
     out = gate_feed(settings, "zkteco", load_id)
     # THEN it passes, with the warning recorded
     assert out["success"]
-    (row,) = query(settings, "select success, critical, warnings, failures, gate_seconds, "
-                             "feed, run_day, row_count from ops.gate_results "
-                             "where load_id = %s", (load_id,))
+    (row,) = query(
+        settings,
+        "select success, critical, warnings, failures, gate_seconds, "
+        "feed, run_day, row_count from ops.gate_results "
+        "where load_id = %s",
+        (load_id,),
+    )
     success, critical, warnings, failures, seconds, feed, run_day, rows = row
     assert success and critical == 0 and warnings == 1
     assert [f["check"] for f in failures] == ["code.status"]
@@ -258,8 +322,9 @@ def test_clean_batch_publishes_and_a_warning_does_not_stop_it(
     # AND the batch publishes: every staged row reaches raw
     published = publish_feed(settings, "zkteco", load_id)
     assert published["rows_loaded"] == rows
-    assert query(settings, "select count(*) from raw.zkteco_punches where load_id = %s",
-                 (load_id,)) == [(rows,)]
+    assert query(
+        settings, "select count(*) from raw.zkteco_punches where load_id = %s", (load_id,)
+    ) == [(rows,)]
 
 
 def test_face_verifications_suite_validates_its_table(city: dict[str, Any]) -> None:
@@ -272,21 +337,31 @@ def test_face_verifications_suite_validates_its_table(city: dict[str, Any]) -> N
     _sql(settings, "delete from staging.face_verifications")
     for n, similarity in enumerate((0.71, 1.5), start=1):
         key = f"photos/capture/{project}/ZK-0001A/dt={DAY}/20261102080000-{n}.jpg"
-        _sql(settings, "insert into ops.load_audit (object_key, object_sha256, object_size, "
-                       "feed, partition_date, load_id, rows_read, status) values "
-                       "(%s, 'x', 1, 'face', %s, %s, 1, 'staged') on conflict do nothing",
-             (key, DAY, load_id))
-        _sql(settings, "insert into ops.load_audit_entity (object_key, object_sha256, entity, "
-                       "dataset, load_id, rows_read, rows_quarantined, duplicates, ignored) "
-                       "values (%s, 'x', 'face', 'face_verifications', %s, 1, 0, 0, 0) "
-                       "on conflict do nothing", (key, load_id))
-        _sql(settings, """insert into staging.face_verifications (load_id, object_key,
+        _sql(
+            settings,
+            "insert into ops.load_audit (object_key, object_sha256, object_size, "
+            "feed, partition_date, load_id, rows_read, status) values "
+            "(%s, 'x', 1, 'face', %s, %s, 1, 'staged') on conflict do nothing",
+            (key, DAY, load_id),
+        )
+        _sql(
+            settings,
+            "insert into ops.load_audit_entity (object_key, object_sha256, entity, "
+            "dataset, load_id, rows_read, rows_quarantined, duplicates, ignored) "
+            "values (%s, 'x', 'face', 'face_verifications', %s, 1, 0, 0, 0) "
+            "on conflict do nothing",
+            (key, load_id),
+        )
+        _sql(
+            settings,
+            """insert into staging.face_verifications (load_id, object_key,
                  object_sha256, record_no, project_code, device_sn, partition_date, vendor,
                  employee_no, punch_at, work_date, similarity, decision, reasons,
                  model_fingerprint, threshold_version, threshold)
              values (%s, %s, 'x', 1, %s, 'ZK-0001A', %s, 'zkteco', %s, %s, %s, %s, 'match',
                      '{match}', 'sface-2021dec', 'v1', 0.36)""",
-             (load_id, key, project, DAY, str(n), f"{DAY}T08:00:00+08:00", DAY, similarity))
+            (load_id, key, project, DAY, str(n), f"{DAY}T08:00:00+08:00", DAY, similarity),
+        )
     # WHEN the batch is gated
     result = run_gate(settings.warehouse_dsn, "face_verifications", load_id, docs=False)
     # THEN the similarity outside [-1, 1] fails it, and only that
@@ -294,13 +369,15 @@ def test_face_verifications_suite_validates_its_table(city: dict[str, Any]) -> N
     assert [f["check"] for f in result.critical] == ["range.similarity"]
     assert result.critical[0]["sample"] == [1.5]
     # AND the same batch without it passes
-    _sql(settings, "update staging.face_verifications set similarity = 0.5 where load_id = %s",
-         (load_id,))
+    _sql(
+        settings,
+        "update staging.face_verifications set similarity = 0.5 where load_id = %s",
+        (load_id,),
+    )
     assert run_gate(settings.warehouse_dsn, "face_verifications", load_id, docs=False).success
 
 
-def test_airflow_helper_summarises_to_xcom_and_fails_loudly(
-        punches: tuple[Any, str]) -> None:
+def test_airflow_helper_summarises_to_xcom_and_fails_loudly(punches: tuple[Any, str]) -> None:
     settings, load_id = punches
     sys.path.insert(0, str(REPO / "plugins"))
     try:
@@ -345,16 +422,22 @@ def test_seeded_city_week_then_a_volume_collapse(clean: Any) -> None:
 
     settings = clean
     # GIVEN a one-site city (30 workers) over 8 days whose first week loads cleanly
-    write_city(settings.s3, CitySpec(projects=1, workers_per_project=30, start=DAY, days=8,
-                                     seed=7))
+    write_city(settings.s3, CitySpec(projects=1, workers_per_project=30, start=DAY, days=8, seed=7))
     for i in range(7):
         ingest_day(settings, DAY + timedelta(days=i), faces=False)
-    assert query(settings, "select count(*) filter (where not success) from ops.gate_results")\
-        == [(0,)]
+    assert query(settings, "select count(*) filter (where not success) from ops.gate_results") == [
+        (0,)
+    ]
     # WHEN day 8's attendance file arrives with two punches left (a truncated upload)
     last = DAY + timedelta(days=7)
-    (key,) = [k for (k,) in query(settings, "select distinct object_key from raw.zkteco_punches "
-                                            "where partition_date = %s", (DAY,))]
+    (key,) = [
+        k
+        for (k,) in query(
+            settings,
+            "select distinct object_key from raw.zkteco_punches where partition_date = %s",
+            (DAY,),
+        )
+    ]
     key8 = key.replace(f"dt={DAY}", f"dt={last}")
     text = get_bytes(settings.s3, key8).decode()
     put_bytes(settings.s3, key8, "".join(text.splitlines(keepends=True)[:2]).encode())
@@ -362,8 +445,9 @@ def test_seeded_city_week_then_a_volume_collapse(clean: Any) -> None:
     with pytest.raises(GateFailed) as exc:
         ingest_day(settings, last, faces=False)
     assert "[critical] volume.collapse (expect_table_row_count_to_be_between)" in str(exc.value)
-    assert query(settings, "select count(*) from raw.zkteco_punches where partition_date = %s",
-                 (last,)) == [(0,)]
+    assert query(
+        settings, "select count(*) from raw.zkteco_punches where partition_date = %s", (last,)
+    ) == [(0,)]
     # AND the data-quality mart shows it: zkteco passed every day but that one
     mart = {(r[0], r[1]): r[4] for r in query(settings, DATA_QUALITY_MART_SQL)}
     assert mart[("zkteco", last)] == 0

@@ -39,16 +39,24 @@ def test_where_lists_every_place_and_marks_what_is_not_built(tmp_path: Path) -> 
     (tmp_path / "reports" / "report-4403-2026-10.html").write_text("<html></html>")
     (tmp_path / "gx-docs").mkdir()
     (tmp_path / "gx-docs" / "index.html").write_text("<html></html>")
-    st = {"postgres": {"dsn": "postgresql://sitepass:pw@127.0.0.1:55432/sitepass"},
-          "s3": {"bucket": "sitepass-landing"}}
+    st = {
+        "postgres": {"dsn": "postgresql://sitepass:pw@127.0.0.1:55432/sitepass"},
+        "s3": {"bucket": "sitepass-landing"},
+    }
     # WHEN the locations are listed
     entries = {e["what"]: e for e in locations(tmp_path, st)}
     # THEN every place a user opens after the demo is there
-    assert {"regulator report", "warehouse (psql, BI)", "Airflow UI", "dbt docs",
-            "GX Data Docs"} <= set(entries)
+    assert {
+        "regulator report",
+        "warehouse (psql, BI)",
+        "Airflow UI",
+        "dbt docs",
+        "GX Data Docs",
+    } <= set(entries)
     assert entries["regulator report"]["where"].endswith("report-4403-2026-10.html")
     assert entries["warehouse (psql, BI)"]["where"] == (
-        'psql "postgresql://sitepass:pw@127.0.0.1:55432/sitepass"')
+        'psql "postgresql://sitepass:pw@127.0.0.1:55432/sitepass"'
+    )
     assert "http://127.0.0.1:8080" in entries["Airflow UI"]["where"]
     # AND what is not built yet says so
     assert not entries["dbt docs"]["exists"] and entries["GX Data Docs"]["exists"]
@@ -56,9 +64,14 @@ def test_where_lists_every_place_and_marks_what_is_not_built(tmp_path: Path) -> 
     assert "dbt docs" in text and "(not built yet)" in text
 
 
-@pytest.mark.parametrize("verb", [["run", "--start", "2026-10-01", "--end", "2026-10-02"],
-                                  ["monthly", "--month", "2026-10"],
-                                  ["report", "--month", "2026-10"]])
+@pytest.mark.parametrize(
+    "verb",
+    [
+        ["run", "--start", "2026-10-01", "--end", "2026-10-02"],
+        ["monthly", "--month", "2026-10"],
+        ["report", "--month", "2026-10"],
+    ],
+)
 @pytest.mark.parametrize("bad", ["44", "44030", "sz", "４４０３"])
 def test_city_must_be_four_digits(verb: list[str], bad: str) -> None:
     # WHEN a city code is not the 4 digits areaCode starts with THEN argparse refuses it
@@ -68,9 +81,14 @@ def test_city_must_be_four_digits(verb: list[str], bad: str) -> None:
     assert build_parser().parse_args([*verb, "--city", "4403"]).city == "4403"
 
 
-@pytest.mark.parametrize(("month", "due"), [("2026-10", "2026-11-20T06:00:00+08:00"),
-                                            ("2026-12", "2027-01-20T06:00:00+08:00"),
-                                            ("2027-01", "2027-02-20T06:00:00+08:00")])
+@pytest.mark.parametrize(
+    ("month", "due"),
+    [
+        ("2026-10", "2026-11-20T06:00:00+08:00"),
+        ("2026-12", "2027-01-20T06:00:00+08:00"),
+        ("2027-01", "2027-02-20T06:00:00+08:00"),
+    ],
+)
 def test_the_monthly_run_of_a_month_is_due_on_the_20th_of_the_next(month: str, due: str) -> None:
     from ingest.compliance import due_run
 

@@ -26,10 +26,23 @@ ID = "11010519491231002X"
 
 
 def _attendance(date: str = "2026-10-09 15:42:07") -> dict[str, object]:
-    return {"projectCode": "440305202403150001", "teamSysNo": 100231, "dataList": [{
-        "idCardType": "01", "idCardNumber": encrypt(ID, CREDS), "date": date,
-        "direction": "01", "image": "photos/capture/x.jpg", "channel": "东门1号闸",
-        "attendType": "001", "lng": 113.93, "lat": 22.53}]}
+    return {
+        "projectCode": "440305202403150001",
+        "teamSysNo": 100231,
+        "dataList": [
+            {
+                "idCardType": "01",
+                "idCardNumber": encrypt(ID, CREDS),
+                "date": date,
+                "direction": "01",
+                "image": "photos/capture/x.jpg",
+                "channel": "东门1号闸",
+                "attendType": "001",
+                "lng": 113.93,
+                "lat": 22.53,
+            }
+        ],
+    }
 
 
 def test_encryption_is_aes_cbc_pkcs7_with_key_secret_and_iv_its_first_16() -> None:
@@ -46,9 +59,11 @@ def test_encryption_is_aes_cbc_pkcs7_with_key_secret_and_iv_its_first_16() -> No
 
 def test_signature_is_sha256_of_the_lowercased_canonical_string() -> None:
     req = request(ATTENDANCE_METHOD, _attendance(), CREDS, "20261101000000")
-    text = (f"appid={req['appid']}&data={req['data']}&format=json&method={req['method']}"
-            f"&nonce={req['nonce']}&timestamp={req['timestamp']}&version=1.0"
-            f"&appsecret={CREDS.appsecret}").lower()
+    text = (
+        f"appid={req['appid']}&data={req['data']}&format=json&method={req['method']}"
+        f"&nonce={req['nonce']}&timestamp={req['timestamp']}&version=1.0"
+        f"&appsecret={CREDS.appsecret}"
+    ).lower()
     assert req["sign"] == hashlib.sha256(text.encode()).hexdigest()
     validate(req, CREDS)
 
@@ -63,8 +78,7 @@ def test_afternoon_punch_keeps_its_24_hour_time() -> None:
     req = request(ATTENDANCE_METHOD, _attendance(), CREDS, "20261101000000")
     assert json.loads(req["data"])["dataList"][0]["date"] == "2026-10-09 15:42:07"
     # a 12-hour rendering ("03:42:07 PM") is refused by the validator
-    bad = request(ATTENDANCE_METHOD, _attendance("2026-10-09 03:42:07 PM"), CREDS,
-                  "20261101000000")
+    bad = request(ATTENDANCE_METHOD, _attendance("2026-10-09 03:42:07 PM"), CREDS, "20261101000000")
     with pytest.raises(ExportError, match="date"):
         validate(bad, CREDS)
 
@@ -84,16 +98,34 @@ def test_tampered_or_incomplete_requests_are_refused() -> None:
 
 
 def test_payroll_field_list() -> None:
-    item = {"idCardType": "01", "idCardNumber": encrypt(ID, CREDS), "days": 22,
-            "workHours": 190.5, "payRollBankCardNumber": encrypt("6217000000000000000", CREDS),
-            "payRollBankCode": "105", "payRollBankName": "中国建设银行",
-            "payBankCardNumber": encrypt("44250100000000000001", CREDS), "payBankCode": "105",
-            "payBankName": "中国建设银行", "totalPayAmount": 8360.0, "actualAmount": 8360.0,
-            "isBackPay": 0, "balanceDate": "2026-11-14", "thirdPayRollCode": "BANK-TX-1"}
-    payload = {"projectCode": "440305202403150001", "corpCode": "91110000802100433B",
-               "corpName": "某劳务公司", "teamSysNo": 100231, "payMonth": "2026-10",
-               "detailList": [item]}
+    item = {
+        "idCardType": "01",
+        "idCardNumber": encrypt(ID, CREDS),
+        "days": 22,
+        "workHours": 190.5,
+        "payRollBankCardNumber": encrypt("6217000000000000000", CREDS),
+        "payRollBankCode": "105",
+        "payRollBankName": "中国建设银行",
+        "payBankCardNumber": encrypt("44250100000000000001", CREDS),
+        "payBankCode": "105",
+        "payBankName": "中国建设银行",
+        "totalPayAmount": 8360.0,
+        "actualAmount": 8360.0,
+        "isBackPay": 0,
+        "balanceDate": "2026-11-14",
+        "thirdPayRollCode": "BANK-TX-1",
+    }
+    payload = {
+        "projectCode": "440305202403150001",
+        "corpCode": "91110000802100433B",
+        "corpName": "某劳务公司",
+        "teamSysNo": 100231,
+        "payMonth": "2026-10",
+        "detailList": [item],
+    }
     validate(request(PAYROLL_METHOD, payload, CREDS, "20261115000000"), CREDS)
     with pytest.raises(ExportError, match="payMonth"):
-        validate(request(PAYROLL_METHOD, {**payload, "payMonth": "2026/10"}, CREDS,
-                         "20261115000000"), CREDS)
+        validate(
+            request(PAYROLL_METHOD, {**payload, "payMonth": "2026/10"}, CREDS, "20261115000000"),
+            CREDS,
+        )
