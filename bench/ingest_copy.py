@@ -24,8 +24,9 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 
 from ingest.config import Settings
-from ingest.landing.context import SHANGHAI, ParseContext
+from ingest.landing.context import ParseContext
 from ingest.landing.zkteco import parse_zkteco
+from ingest.schedule import SHANGHAI
 from ingest.warehouse import loader
 from ingest.warehouse.db import connect
 from ingest.warehouse.pii import PiiKeys

@@ -12,7 +12,7 @@ import logging
 from datetime import date, datetime, timedelta
 
 from ingest.config import Settings
-from ingest.landing.context import SHANGHAI
+from ingest.schedule import SHANGHAI
 from ingest.warehouse.db import connect
 
 log = logging.getLogger(__name__)

@@ -21,12 +21,13 @@ from typing import Any
 import psycopg2.extensions
 
 from ingest.config import Settings
-from ingest.landing.context import SHANGHAI, ParseContext
+from ingest.landing.context import ParseContext
 from ingest.landing.dispatch import parse_object
 from ingest.landing.keys import LandingKey, try_parse_key
 from ingest.landing.model import ParseResult
 from ingest.landing.text import decode_bytes
 from ingest.quality import gate as gx_gate
+from ingest.schedule import SHANGHAI
 from ingest.storage import get_bytes, list_objects
 from ingest.warehouse import loader
 from ingest.warehouse.datasets import FEEDS

@@ -30,7 +30,7 @@ from ingest.export.national import (
     validate,
 )
 from ingest.landing import codes
-from ingest.landing.context import SHANGHAI
+from ingest.schedule import SHANGHAI
 from ingest.storage import put_bytes
 from ingest.warehouse.db import connect
 from ingest.warehouse.pii import PiiKeys

@@ -25,9 +25,9 @@ from ingest.landing.checks import (
     valid_id_number,
     valid_uscc,
 )
-from ingest.landing.context import SHANGHAI
 from ingest.landing.model import ParseResult, Reject
 from ingest.landing.text import decode_bytes, decode_lenient
+from ingest.schedule import SHANGHAI
 
 
 def canonical_employee_no(pin: str) -> str:

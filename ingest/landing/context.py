@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 
-# China has had no DST since 1991: a fixed +08:00 offset is exact for every date we see.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+from ingest.schedule import SHANGHAI
+
+__all__ = ["SHANGHAI", "ParseContext", "RosterLookup"]
 
 RosterLookup = Callable[[str, str, date], bool]
 """``(project_code, canonical_employee_no, local_date) -> on the roster that day?``"""

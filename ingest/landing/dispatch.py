@@ -1,27 +1,11 @@
-"""Parse any landing object by its key."""
+"""Parse any landing object by its key, with the parser the feed registry names."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from ingest import feeds
 from ingest.landing.context import ParseContext
-from ingest.landing.hikvision import parse_hikvision
-from ingest.landing.inspections import parse_inspections
 from ingest.landing.keys import parse_key
 from ingest.landing.model import ParseResult
-from ingest.landing.payroll import parse_payroll
-from ingest.landing.registry import parse_registry
-from ingest.landing.roster import parse_roster
-from ingest.landing.zkteco import parse_zkteco
-
-PARSERS: dict[str, Callable[[bytes, ParseContext], ParseResult]] = {
-    "registry": parse_registry,
-    "roster": parse_roster,
-    "zkteco": parse_zkteco,
-    "hikvision": parse_hikvision,
-    "payroll": parse_payroll,
-    "inspections": parse_inspections,
-}
 
 
 def parse_object(data: bytes, ctx: ParseContext) -> ParseResult:
@@ -31,9 +15,6 @@ def parse_object(data: bytes, ctx: ParseContext) -> ParseResult:
     :func:`ingest.landing.photos.photo_ref`). The result's accounting is checked.
     """
     kind = parse_key(ctx.object_key).kind
-    parser = PARSERS.get(kind)
-    if parser is None:
-        raise ValueError(f"{ctx.object_key!r}: {kind} objects are referenced, not parsed")
-    result = parser(data, ctx)
+    result = feeds.feed(kind).load_parser()(data, ctx)
     result.check_accounting()
     return result

@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from ingest import feeds
 from ingest.landing import codes
 from ingest.landing import reasons as R
 from ingest.landing._common import (
@@ -30,27 +31,8 @@ from ingest.landing._punch import direction, punch_checks, require_project
 from ingest.landing.context import ParseContext
 from ingest.landing.model import ParseResult, Reject
 
-COLUMNS = (
-    "record_no",
-    "serial_no",
-    "major",
-    "minor",
-    "employee_no_string",
-    "employee_no",
-    "name",
-    "punch_at",
-    "work_date",
-    "card_no",
-    "card_reader_no",
-    "door_no",
-    "verify_mode",
-    "attendance_status",
-    "direction",
-    "direction_source",
-    "mask",
-    "picture_url",
-    "flags",
-)
+#: What the parser emits per row, declared in the feed registry.
+COLUMNS = feeds.parser_columns("hikvision")
 
 
 def _employee_string(ev: dict[str, Any]) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ingest import feeds
 from ingest.landing import codes
 from ingest.landing import reasons as R
 from ingest.landing._common import (
@@ -24,34 +25,15 @@ from ingest.landing._common import (
     open_array_document,
 )
 from ingest.landing.checks import normalize_code, valid_project_code
-from ingest.landing.context import SHANGHAI, ParseContext
+from ingest.landing.context import ParseContext
 from ingest.landing.model import ParseResult, Reject
+from ingest.schedule import SHANGHAI
 
 FINDING = "inspection_finding"
 
-COLUMNS = (
-    "record_no",
-    "inspection_id",
-    "project_code",
-    "inspection_date",
-    "inspector_org",
-    "kind",
-    "flags",
-)
-CHILD_COLUMNS = {
-    FINDING: (
-        "record_no",
-        "child_no",
-        "inspection_id",
-        "project_code",
-        "finding_code",
-        "severity",
-        "description",
-        "deadline",
-        "rectified_date",
-        "flags",
-    )
-}
+#: What the parser emits per row, declared in the feed registry.
+COLUMNS = feeds.parser_columns("inspections")
+CHILD_COLUMNS = feeds.child_columns("inspections")
 
 
 def parse_inspections(data: bytes, ctx: ParseContext | None = None) -> ParseResult:

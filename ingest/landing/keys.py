@@ -1,6 +1,6 @@
 """Object keys of the landing bucket, parsed into a typed :class:`LandingKey`.
 
-Layout (contract "Bucket layout")::
+Layout (contract "Bucket layout"; the patterns are declared in :mod:`ingest.feeds`)::
 
     registry/dt=YYYY-MM-DD/projects.json
     roster/{projectCode}/dt=YYYY-MM-DD/workers.jsonl
@@ -22,46 +22,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ingest.landing.context import SHANGHAI
+from ingest import feeds
+from ingest.schedule import SHANGHAI
 
-KINDS = (
-    "registry",
-    "roster",
-    "zkteco",
-    "hikvision",
-    "payroll",
-    "inspections",
-    "enrolment_photo",
-    "capture_photo",
-)
-PARSED_KINDS = ("registry", "roster", "zkteco", "hikvision", "payroll", "inspections")
-
-_SEG = r"[^/]+"
-_DT = r"dt=(?P<dt>\d{4}-\d{2}-\d{2})"
-_PHOTO = r"(?P<stem>[^/]+)\.(?:jpe?g|png)"
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE if kind.endswith("photo") else 0))
-    for kind, pattern in (
-        ("registry", rf"registry/{_DT}/(?P<file>projects\.json)"),
-        ("roster", rf"roster/(?P<project>{_SEG})/{_DT}/(?P<file>workers\.jsonl)"),
-        ("enrolment_photo", rf"photos/enrolment/(?P<project>{_SEG})/(?P<file>{_PHOTO})"),
-        ("zkteco", rf"punches/(?P<project>{_SEG})/(?P<device>{_SEG})/{_DT}/(?P<file>attlog\.dat)"),
-        (
-            "hikvision",
-            rf"punches/(?P<project>{_SEG})/(?P<device>{_SEG})/{_DT}/"
-            r"(?P<file>acsevent-(?P<page>\d+)\.json)",
-        ),
-        (
-            "capture_photo",
-            rf"photos/capture/(?P<project>{_SEG})/(?P<device>{_SEG})/{_DT}/(?P<file>{_PHOTO})",
-        ),
-        (
-            "payroll",
-            rf"payroll/(?P<project>{_SEG})/month=(?P<month>\d{{4}}-\d{{2}})/(?P<file>[^/]+\.json)",
-        ),
-        ("inspections", rf"inspections/{_DT}/(?P<file>inspections\.json)"),
-    )
-)
+#: Every key kind of the bucket layout, from the feed registry (landing feeds and photos).
+KINDS = feeds.KEY_KINDS
+#: Kinds with a parser (photos are only referenced).
+PARSED_KINDS = feeds.LOAD_ORDER
 _ZK_CAPTURE = re.compile(r"(?P<ts>\d{14})-(?P<pin>.+)")
 
 
@@ -94,8 +61,8 @@ class LandingKey:
 
 def parse_key(key: str) -> LandingKey:
     """Parse an object key (relative to the bucket, no leading ``/``)."""
-    for kind, pattern in _PATTERNS:
-        m = pattern.fullmatch(key)
+    for kind in KINDS:
+        m = feeds.feed(kind).pattern.fullmatch(key)
         if m is None:
             continue
         g = m.groupdict()

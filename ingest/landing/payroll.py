@@ -16,6 +16,7 @@ import re
 from datetime import date
 from typing import Any
 
+from ingest import feeds
 from ingest.landing import codes
 from ingest.landing import reasons as R
 from ingest.landing._common import (
@@ -36,31 +37,12 @@ from ingest.landing._common import (
     whole_file_reject,
 )
 from ingest.landing.checks import normalize_code
-from ingest.landing.context import SHANGHAI, ParseContext
+from ingest.landing.context import ParseContext
 from ingest.landing.model import ParseResult, Reject
+from ingest.schedule import SHANGHAI
 
-COLUMNS = (
-    "record_no",
-    "project_code",
-    "pay_month",
-    "corp_code",
-    "team_sys_no",
-    "id_card_type",
-    "id_card_number",
-    "id_card_masked",
-    "days",
-    "work_hours",
-    "pay_roll_bank_card_number",
-    "pay_roll_bank_code",
-    "pay_bank_card_number",
-    "pay_bank_code",
-    "total_pay_amount",
-    "actual_amount",
-    "is_back_pay",
-    "balance_date",
-    "third_pay_roll_code",
-    "flags",
-)
+#: What the parser emits per row, declared in the feed registry.
+COLUMNS = feeds.parser_columns("payroll")
 _MONTH_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
 

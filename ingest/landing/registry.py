@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ingest import feeds
 from ingest.landing import codes
 from ingest.landing import reasons as R
 from ingest.landing._common import (
@@ -38,46 +39,9 @@ CORP = "project_corp"
 TEAM = "project_team"
 DEVICE = "project_device"
 
-COLUMNS = (
-    "record_no",
-    "project_code",
-    "name",
-    "category",
-    "area_code",
-    "prj_status",
-    "start_date",
-    "complete_date",
-    "invest",
-    "address",
-    "lng",
-    "lat",
-    "contractor_corp_code",
-    "contractor_corp_name",
-    "build_corp_code",
-    "build_corp_name",
-    "wage_bank_code",
-    "wage_account_number",
-    "pay_day",
-    "shift_start",
-    "shift_end",
-    "flags",
-)
-_CHILD_HEAD = ("record_no", "child_no", "project_code")
-CHILD_COLUMNS = {
-    CORP: (*_CHILD_HEAD, "corp_code", "corp_name", "corp_type", "entry_date", "exit_date", "flags"),
-    TEAM: (
-        *_CHILD_HEAD,
-        "team_sys_no",
-        "corp_code",
-        "team_name",
-        "leader_id_card_number",
-        "leader_id_card_masked",
-        "entry_date",
-        "exit_date",
-        "flags",
-    ),
-    DEVICE: (*_CHILD_HEAD, "device_sn", "vendor", "channel", "role", "flags"),
-}
+#: What the parser emits per row, declared in the feed registry.
+COLUMNS = feeds.parser_columns("registry")
+CHILD_COLUMNS = feeds.child_columns("registry")
 _NESTED = {"subContractors": CORP, "teams": TEAM, "devices": DEVICE}
 _AREA_RE = re.compile(r"[0-9]{6}")
 _HHMM_RE = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from ingest import feeds
 from ingest.landing import codes
 from ingest.landing import reasons as R
 from ingest.landing._common import (
@@ -41,57 +42,9 @@ from ingest.landing.text import decode_lenient, decode_lines
 CERTIFICATION = "worker_certification"
 TRAINING = "worker_training"
 
-COLUMNS = (
-    "record_no",
-    "employee_no_raw",
-    "employee_no",
-    "worker_name",
-    "id_card_type",
-    "id_card_number",
-    "id_card_masked",
-    "birth_date",
-    "sex",
-    "cell_phone",
-    "nation",
-    "corp_code",
-    "team_sys_no",
-    "work_type",
-    "work_role",
-    "is_team_leader",
-    "entry_date",
-    "exit_date",
-    "has_contract",
-    "contract_period_type",
-    "contract_start_date",
-    "contract_end_date",
-    "daily_wage",
-    "pay_roll_bank_card_number",
-    "pay_roll_bank_code",
-    "enrolment_photo",
-    "flags",
-)
-CHILD_COLUMNS = {
-    CERTIFICATION: (
-        "record_no",
-        "child_no",
-        "employee_no",
-        "cert_type",
-        "cert_no",
-        "valid_until",
-        "flags",
-    ),
-    TRAINING: (
-        "record_no",
-        "child_no",
-        "employee_no",
-        "training_type",
-        "training_date",
-        "hours",
-        "score",
-        "passed",
-        "flags",
-    ),
-}
+#: What the parser emits per row, declared in the feed registry.
+COLUMNS = feeds.parser_columns("roster")
+CHILD_COLUMNS = feeds.child_columns("roster")
 
 
 def parse_roster(data: bytes, ctx: ParseContext) -> ParseResult:

@@ -17,13 +17,15 @@ import re
 from datetime import datetime
 from typing import Any
 
+from ingest import feeds
 from ingest.landing import codes
 from ingest.landing import reasons as R
 from ingest.landing._common import Issues, canonical_employee_no
 from ingest.landing._punch import direction, punch_checks, require_project
-from ingest.landing.context import SHANGHAI, ParseContext
+from ingest.landing.context import ParseContext
 from ingest.landing.model import ParseResult, Reject
 from ingest.landing.text import decode_lenient, decode_lines
+from ingest.schedule import SHANGHAI
 
 __all__ = [
     "COLUMNS",
@@ -36,20 +38,8 @@ __all__ = [
 
 STATUS_DIRECTION = {0: "in", 3: "in", 4: "in", 1: "out", 2: "out", 5: "out"}
 
-COLUMNS = (
-    "record_no",
-    "pin",
-    "employee_no",
-    "punch_at",
-    "work_date",
-    "verified",
-    "status",
-    "verify_mode",
-    "work_code",
-    "direction",
-    "direction_source",
-    "flags",
-)
+#: What the parser emits per row, declared in the feed registry.
+COLUMNS = feeds.parser_columns("zkteco")
 
 _TS = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2}):(\d{2})")
 _WS_LINE = re.compile(

@@ -152,9 +152,10 @@ def _objects(rows: int) -> list[Any]:
 
 
 def _stage(dsn: str, secret: bytes, objects: list[Any], projects: int) -> tuple[str, float]:
-    from ingest.landing.context import SHANGHAI, ParseContext
+    from ingest.landing.context import ParseContext
     from ingest.landing.dispatch import parse_object
     from ingest.pipeline import RosterIndex
+    from ingest.schedule import SHANGHAI
     from ingest.warehouse import loader
     from ingest.warehouse.db import connect
     from ingest.warehouse.pii import PiiKeys

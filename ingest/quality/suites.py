@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.landing import codes
+from ingest.schedule import ZONE_NAME
 from ingest.warehouse.datasets import BOOKKEEPING, DATASETS, Column, Dataset
 
 CRITICAL = "critical"
@@ -52,7 +53,7 @@ P_ROWS_MAX_WARNING = "rows_max_warning"
 
 # The run day of a batch in SQL, from its load id ``feed:YYYYMMDD:digest``.
 _RUN_DAY = "to_date(split_part({t}load_id, ':', 2), 'YYYYMMDD')"
-_LOCAL = "Asia/Shanghai"
+_LOCAL = ZONE_NAME
 
 PROJECT_CODE_RE = r"^[0-9]+$"  # with a length of 18 (see _project_code)
 USCC_RE = r"^[0-9A-HJ-NPQRTUWXY]{18}$"  # GB 32100 charset: no I, O, Z, S, V

@@ -253,7 +253,7 @@ def stage(
                             for c in ds.column_names
                         ),
                     ]
-                    for row in (scrub(feed, ds.entity, r, keys, sink) for r in rows)
+                    for row in (scrub(ds, r, keys, sink) for r in rows)
                 ),
             )
             summary.datasets[ds.name] = summary.datasets.get(ds.name, 0) + staged

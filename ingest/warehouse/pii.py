@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from ingest.feeds import Dataset
 from ingest.landing.checks import mask_id, worker_key
 
 
@@ -79,39 +81,57 @@ class IdentitySink:
                 current[k] = v
 
 
+def _worker_identity(row: dict[str, Any], keys: PiiKeys, sink: IdentitySink) -> dict[str, Any]:
+    """A roster line: the worker's ID, name, phone and card go to ``sink``."""
+    wk = keys.worker_key(row.get("id_card_type"), row.get("id_card_number"))
+    card = row.get("pay_roll_bank_card_number")
+    sink.add(
+        wk,
+        id_card_type=row.get("id_card_type"),
+        id_card_number=row.get("id_card_number"),
+        worker_name=row.get("worker_name"),
+        cell_phone=row.get("cell_phone"),
+        bank_card_number=card,
+    )
+    return {
+        **row,
+        "worker_key": wk,
+        "bank_card_key": keys.bank_card_key(card),
+        "bank_card_masked": mask_card(card),
+    }
+
+
+def _payment_identity(row: dict[str, Any], keys: PiiKeys, sink: IdentitySink) -> dict[str, Any]:
+    """A payroll line: the payee's ID goes to ``sink``; the card becomes a key and a mask."""
+    card = row.get("pay_roll_bank_card_number")
+    wk = keys.worker_key(row.get("id_card_type"), row.get("id_card_number"))
+    sink.add(wk, id_card_type=row.get("id_card_type"), id_card_number=row.get("id_card_number"))
+    return {
+        **row,
+        "worker_key": wk,
+        "bank_card_key": keys.bank_card_key(card),
+        "bank_card_masked": mask_card(card),
+    }
+
+
+def _team_leader(row: dict[str, Any], keys: PiiKeys, sink: IdentitySink) -> dict[str, Any]:
+    """A team: the leader's ID number becomes ``leader_worker_key``."""
+    leader = row.get("leader_id_card_number")
+    wk = keys.worker_key("01", leader) if leader and len(leader) == 18 else None
+    return {**row, "leader_worker_key": wk}
+
+
+Scrubber = Callable[[dict[str, Any], PiiKeys, IdentitySink], dict[str, Any]]
+#: The personal-data transforms a dataset of the feed registry names (``Dataset.scrub``).
+SCRUBBERS: dict[str, Scrubber] = {
+    "worker_identity": _worker_identity,
+    "payment_identity": _payment_identity,
+    "team_leader": _team_leader,
+}
+
+
 def scrub(
-    feed: str, entity: str, row: dict[str, Any], keys: PiiKeys, sink: IdentitySink
+    dataset: Dataset, row: dict[str, Any], keys: PiiKeys, sink: IdentitySink
 ) -> dict[str, Any]:
     """Replace a parser row's personal fields by keys/masks; collect plaintext in ``sink``."""
-    if feed == "roster" and entity == "roster":
-        wk = keys.worker_key(row.get("id_card_type"), row.get("id_card_number"))
-        card = row.get("pay_roll_bank_card_number")
-        sink.add(
-            wk,
-            id_card_type=row.get("id_card_type"),
-            id_card_number=row.get("id_card_number"),
-            worker_name=row.get("worker_name"),
-            cell_phone=row.get("cell_phone"),
-            bank_card_number=card,
-        )
-        return {
-            **row,
-            "worker_key": wk,
-            "bank_card_key": keys.bank_card_key(card),
-            "bank_card_masked": mask_card(card),
-        }
-    if feed == "payroll":
-        card = row.get("pay_roll_bank_card_number")
-        wk = keys.worker_key(row.get("id_card_type"), row.get("id_card_number"))
-        sink.add(wk, id_card_type=row.get("id_card_type"), id_card_number=row.get("id_card_number"))
-        return {
-            **row,
-            "worker_key": wk,
-            "bank_card_key": keys.bank_card_key(card),
-            "bank_card_masked": mask_card(card),
-        }
-    if feed == "registry" and entity == "project_team":
-        leader = row.get("leader_id_card_number")
-        wk = keys.worker_key("01", leader) if leader and len(leader) == 18 else None
-        return {**row, "leader_worker_key": wk}
-    return row
+    return row if dataset.scrub is None else SCRUBBERS[dataset.scrub](row, keys, sink)
