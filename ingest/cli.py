@@ -13,11 +13,10 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from datetime import time as dtime
 from typing import Any
 
+from ingest import schedule
 from ingest.config import ConfigError, sitepass_home
-from ingest.landing.context import SHANGHAI  # the DAGs' schedule zone (no DST)
 from ingest.stack.proc import StackError
 
 log = logging.getLogger("sitepass")
@@ -117,8 +116,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     env = airflow_env(settings.home, settings.airflow_dsn)
     days = [args.start + timedelta(days=i) for i in range((args.end - args.start).days + 1)]
-    # A daily run covers [day, day + 1) local time and runs once that interval ended.
-    logical = [datetime.combine(d + timedelta(days=1), dtime(0, 0), tzinfo=SHANGHAI) for d in days]
+    logical = [schedule.run_after_day(d) for d in days]
     log_path = settings.home / "logs" / f"landing_daily_{args.start}_{args.end}.log"
     log.info(
         "landing_daily for %d day(s) %s..%s; Airflow log: %s",
@@ -132,7 +130,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     def progress(run: dict[str, Any]) -> None:
         n = len(done) + 1
         done.append(run)
-        day = datetime.fromisoformat(run["logical_date"]).date() - timedelta(days=1)
+        day = schedule.day_of_run_after(datetime.fromisoformat(run["logical_date"]))
         elapsed = time.monotonic() - t_all
         eta = elapsed / n * (len(days) - n)
         log.info(
@@ -183,13 +181,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_monthly(args: argparse.Namespace) -> int:
     """``compliance_monthly`` for one city-month through Airflow (freeze, report, export)."""
-    from ingest.compliance import due_run
     from ingest.config import Settings
     from ingest.stack.airflow_env import airflow_env
     from ingest.stack.dagtest import run_series_subprocess
 
     settings = Settings.from_env()
-    due = due_run(args.month)
+    due = schedule.monthly_due(args.month)
     log_path = settings.home / "logs" / f"compliance_monthly_{args.city}_{args.month}.log"
     log.info(
         "compliance_monthly for city %s, month %s (the run due %s); Airflow log: %s",
@@ -261,7 +258,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         ) as bar:
             for chunk in chunks:
                 out = verify_captures(settings, day, chunk)
-                for decision, n in out["decisions"].items():
+                for decision, n in out.decisions.items():
                     totals[decision] = totals.get(decision, 0) + n
                 bar.update(len(chunk))
         fraud = detect_identity_fraud(settings, day)

@@ -9,10 +9,9 @@ after later corrections change the live marts.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
 
 from ingest.config import Settings
-from ingest.schedule import SHANGHAI
+from ingest.schedule import previous_month
 from ingest.warehouse.db import connect
 
 log = logging.getLogger(__name__)
@@ -26,19 +25,6 @@ FROZEN_MARTS: dict[str, tuple[str, str, str]] = {
     "fct_inspection_score": ("month", "city_code", "month"),
     "rpt_random_inspection_sample": ("month", "city_code", "month"),
 }
-
-
-def due_run(month: str) -> datetime:
-    """When ``compliance_monthly`` runs for ``month``: the 20th of the next month, 06:00
-    local time, once every pay day of the month before has passed (its schedule)."""
-    first = date.fromisoformat(month + "-01")
-    nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=20)
-    return datetime(nxt.year, nxt.month, 20, 6, 0, tzinfo=SHANGHAI)
-
-
-def previous_month(month: str) -> str:
-    first = date.fromisoformat(month + "-01")
-    return f"{first.year - (first.month == 1)}-{(first.month - 2) % 12 + 1:02d}"
 
 
 def freeze_month(settings: Settings, city: str, month: str) -> dict[str, int]:

@@ -1,8 +1,10 @@
 """The steps the DAGs run, as plain functions keyed by the data interval.
 
-Feeds load in dependency order (registry → roster → punches → payroll → inspections):
-each is staged, gated and published before the next is parsed, because punches are
-checked against the published rosters and every file against the published registry.
+Feeds load in the dependency order the feed registry declares (:data:`ingest.feeds.LOAD_ORDER`:
+registry → roster → punches → payroll → inspections): each is staged, gated and published
+before the feeds that depend on it are parsed, because punches are checked against the
+published rosters and every file against the published registry. Every step returns a
+frozen result (:mod:`ingest.results`); errors follow :mod:`ingest.errors`.
 Tasks pass object keys and load ids between each other, never local files. Every step
 is idempotent: running it again for the same interval and bucket content changes nothing.
 """
@@ -11,70 +13,60 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from datetime import time as dtime
-from typing import Any
+from datetime import date, timedelta
 
 import psycopg2.extensions
 
+from ingest import feeds
 from ingest.config import Settings
+from ingest.errors import DataError
+from ingest.feeds import LOAD_ORDER, Window
 from ingest.landing.context import ParseContext
 from ingest.landing.dispatch import parse_object
 from ingest.landing.keys import LandingKey, try_parse_key
 from ingest.landing.model import ParseResult
 from ingest.landing.text import decode_bytes
 from ingest.quality import gate as gx_gate
-from ingest.schedule import SHANGHAI
+from ingest.results import (
+    BatchResult,
+    DayResult,
+    Discovery,
+    FaceChunkResult,
+    FoundObject,
+    FraudResult,
+)
+from ingest.schedule import Interval
 from ingest.storage import get_bytes, list_objects
 from ingest.warehouse import loader
-from ingest.warehouse.datasets import FEEDS
 from ingest.warehouse.db import connect
 from ingest.warehouse.pii import PiiKeys
 from ingest.warehouse.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 
-#: Feeds in load order; the DAG runs one stage → gate → publish chain per entry.
-LOAD_ORDER: tuple[str, ...] = FEEDS
+__all__ = ["LOAD_ORDER", "DataError", "Interval"]  # re-exported for callers of the pipeline
 #: How far back a daily run looks for late or replaced files (days).
 DEFAULT_LOOKBACK_DAYS = 7
-#: Payroll files are filed under the month worked and arrive weeks later.
-PAYROLL_LOOKBACK_DAYS = 100
 #: A payroll batch whose payments all lie after the run's interval belongs to a later run
 #: (a backfill over a bucket that already holds next month's payroll); it is deferred, not
 #: rejected, unless its dates lie further ahead than this (then they are future_timestamp).
 PAYROLL_DEFER_DAYS = 366
 
 
-class DataError(RuntimeError):
-    """Bad data (not a transient failure): retrying the task cannot help."""
-
-
-@dataclass(frozen=True, slots=True)
-class Interval:
-    """A run's data interval as local (Asia/Shanghai) days: ``[day, day + 1)``."""
-
-    day: date
-
-    @property
-    def end(self) -> datetime:
-        return datetime.combine(self.day + timedelta(days=1), dtime(0), tzinfo=SHANGHAI)
-
-
 def prepare_warehouse(settings: Settings) -> None:
+    """Create or migrate the warehouse schema: once per run (the DAG's first task, ``sitepass
+    up``), never inside a data step."""
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         ensure_schema(cur)
 
 
 def _in_window(k: LandingKey, day: date, lookback: int) -> bool:
-    if k.kind == "payroll":
+    if feeds.feed(k.kind).window is Window.PAY_MONTH:
         if k.pay_month is None:
             return False
         first = date.fromisoformat(k.pay_month + "-01")
-        return day - timedelta(days=PAYROLL_LOOKBACK_DAYS) <= first <= day
+        return day - timedelta(days=feeds.PAY_MONTH_DAYS) <= first <= day
     if k.partition_date is None:
         return False
     return day - timedelta(days=lookback) <= k.partition_date <= day
@@ -84,9 +76,9 @@ def discover(
     settings: Settings,
     day: date,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
-    feeds: tuple[str, ...] = LOAD_ORDER,
+    feeds: tuple[str, ...] = LOAD_ORDER,  # shadows the module inside: not used here
     city: str | None = None,
-) -> dict[str, list[dict[str, str]]]:
+) -> Discovery:
     """New or changed objects per feed whose partition falls in the run's window.
 
     Late files (a device that uploads days later into the partition of the punch day) are
@@ -94,6 +86,7 @@ def discover(
     (same key and etag as published) are skipped without being downloaded. With ``city``
     (4 digits) only that city's projects are loaded (project codes start with the area code).
     """
+    wanted = feeds
     found: dict[str, list[tuple[LandingKey, str]]] = defaultdict(list)
     unknown = 0
     for obj in list_objects(settings.s3, ""):
@@ -103,7 +96,7 @@ def discover(
             continue
         if city and k.project_code is not None and not k.project_code.startswith(city):
             continue
-        if k.kind in feeds and _in_window(k, day, lookback_days):
+        if k.kind in wanted and _in_window(k, day, lookback_days):
             found[k.kind].append((k, obj.etag))
     if unknown:
         log.warning("%d objects in the bucket match no landing-zone key pattern", unknown)
@@ -111,32 +104,37 @@ def discover(
     published: set[tuple[str, str]] = set()
     if keys:
         with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-            ensure_schema(cur)
             cur.execute(
                 "select object_key, object_etag from ops.load_audit "
                 "where object_key = any(%s) and status = 'published'",
                 (keys,),
             )
             published = set(cur.fetchall())
-    out: dict[str, list[dict[str, str]]] = {}
-    for feed in feeds:
-        fresh = sorted(
-            (
-                {"key": k.key, "etag": etag}
-                for k, etag in found.get(feed, [])
-                if (k.key, etag) not in published
-            ),
-            key=lambda d: d["key"],
+    out: dict[str, tuple[FoundObject, ...]] = {}
+    for name in wanted:
+        out[name] = tuple(
+            sorted(
+                (
+                    FoundObject(k.key, etag)
+                    for k, etag in found.get(name, [])
+                    if (k.key, etag) not in published
+                ),
+                key=lambda o: o.key,
+            )
         )
-        out[feed] = fresh
         log.info(
             "discover %s for %s: %d in window, %d new or changed",
-            feed,
+            name,
             day,
-            len(found.get(feed, [])),
-            len(fresh),
+            len(found.get(name, [])),
+            len(out[name]),
         )
-    return out
+    return Discovery(
+        day=day.isoformat(),
+        objects=out,
+        in_window={name: len(found.get(name, [])) for name in wanted},
+        unknown_keys=unknown,
+    )
 
 
 def _known_projects(cur: psycopg2.extensions.cursor) -> frozenset[str] | None:
@@ -175,21 +173,22 @@ class RosterIndex:
 
 
 def stage_feed(
-    settings: Settings, feed: str, day: date, objects: list[dict[str, str]]
-) -> dict[str, Any]:
+    settings: Settings, feed: str, day: date, objects: tuple[FoundObject, ...] | list[FoundObject]
+) -> BatchResult:
     """Download, parse, validate and stage one feed's new objects as one batch."""
-    started = time.monotonic()
-    load_id = loader.make_load_id(feed, day, [f"{o['key']}@{o['etag']}" for o in objects])
+    spec = feeds.feed(feed)
+    if not objects:
+        return BatchResult(feed=feed, load_id=None)
+    load_id = loader.make_load_id(feed, day, [f"{o.key}@{o.etag}" for o in objects])
     interval = Interval(day)
     keys = PiiKeys(settings.pii_secret)
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        ensure_schema(cur)
-        known = _known_projects(cur)
-        roles = _device_roles(cur) if feed in {"zkteco", "hikvision"} else None
+        known = _known_projects(cur) if spec.checks_registry else None
+        roles = _device_roles(cur) if spec.checks_roster else None
         projects = sorted(
-            {k.project_code for o in objects if (k := try_parse_key(o["key"])) and k.project_code}
+            {k.project_code for o in objects if (k := try_parse_key(o.key)) and k.project_code}
         )
-        roster = RosterIndex(cur, projects) if feed in {"zkteco", "hikvision"} else None
+        roster = RosterIndex(cur, projects) if spec.checks_roster else None
 
         def parse(obj: loader.LandingObject) -> ParseResult:
             k = try_parse_key(obj.key)
@@ -201,7 +200,7 @@ def stage_feed(
             ctx = ParseContext.from_key(
                 obj.key,
                 interval_end=interval.end,
-                known_projects=known if feed != "registry" else None,
+                known_projects=known,
                 roster_lookup=lookup,
                 device_roles=roles,
             )
@@ -210,40 +209,34 @@ def stage_feed(
         landing = []
         deferred = 0
         for o in objects:
-            k = try_parse_key(o["key"])
-            if k is None:
-                raise DataError(f"not a landing key: {o['key']}")
-            context: dict[str, object] = {}
-            if k.project_code is not None and feed in {"roster", "zkteco", "hikvision"}:
-                context["project_code"] = k.project_code
-            if k.device_sn is not None:
-                context["device_sn"] = k.device_sn
-            if k.partition_date is not None:
-                context["partition_date"] = k.partition_date
-            if k.pay_month is not None:
-                context["partition_month"] = k.pay_month
-            data = get_bytes(settings.s3, o["key"])
-            if feed == "payroll" and _payroll_not_yet(data, interval):
+            k = try_parse_key(o.key)
+            if k is None or k.kind != feed:
+                raise DataError(f"not a {feed} landing key: {o.key!r}")
+            # Values the object key says win over the rows (every row is filed under the
+            # object it came from): the feed registry names them per dataset.
+            context: dict[str, object] = {
+                name: value
+                for name in spec.key_fields
+                if (value := getattr(k, feeds.KEY_FIELDS[name])) is not None
+            }
+            data = get_bytes(settings.s3, o.key)
+            if spec.defer_future and _payroll_not_yet(data, interval):
                 deferred += 1
                 continue
             landing.append(
                 loader.LandingObject(
-                    key=o["key"],
+                    key=o.key,
                     data=data,
                     partition_date=k.partition_date,
                     partition_month=k.pay_month,
-                    etag=o["etag"],
+                    etag=o.etag,
                     context=context,
                 )
             )
         summary = loader.stage(cur, feed, load_id, landing, parse, keys)
     if deferred:
         log.info("%s: %d payroll batches deferred (paid after %s)", load_id, deferred, interval.day)
-    return {
-        **summary.as_dict(),
-        "deferred": deferred,
-        "stage_seconds": round(time.monotonic() - started, 3),
-    }
+    return BatchResult.from_xcom({**summary.as_dict(), "deferred": deferred})
 
 
 def _payroll_not_yet(data: bytes, interval: Interval) -> bool:
@@ -261,26 +254,14 @@ def _payroll_not_yet(data: bytes, interval: Interval) -> bool:
     return last_day < max(dates) <= last_day + timedelta(days=PAYROLL_DEFER_DAYS)
 
 
-def gate_feed(
-    settings: Settings,
-    feed: str,
-    load_id: str,
-    load_seconds: float | None = None,
-    *,
-    docs: bool = True,
-) -> dict[str, Any]:
+def gate_feed(settings: Settings, feed: str, load_id: str, *, docs: bool = True) -> None:
     """Validate every dataset of a staged batch (all are recorded; Data Docs built once
-    unless ``docs`` is false); raise :class:`GateFailed` naming every failed expectation."""
-    results = gx_gate.gate_batch(settings, feed, load_id, load_seconds=load_seconds, docs=docs)
-    return {
-        "feed": feed,
-        "load_id": load_id,
-        "success": True,
-        "suites": [r.as_dict() for r in results],
-    }
+    unless ``docs`` is false); raise :class:`~ingest.errors.GateFailed` naming every failed
+    expectation."""
+    gx_gate.gate_batch(settings, feed, load_id, docs=docs)
 
 
-def publish_feed(settings: Settings, feed: str, load_id: str) -> dict[str, Any]:
+def publish_feed(settings: Settings, feed: str, load_id: str) -> BatchResult:
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         cur.execute(
             "select count(*) filter (where not success) from ops.gate_results where load_id = %s",
@@ -290,7 +271,23 @@ def publish_feed(settings: Settings, feed: str, load_id: str) -> dict[str, Any]:
         if row and row[0]:
             raise DataError(f"batch {load_id} failed its gate: refusing to publish")
         summary = loader.publish(cur, feed, load_id)
-    return summary.as_dict()
+    return BatchResult.from_xcom(summary.as_dict())
+
+
+def load_feed(
+    settings: Settings,
+    feed: str,
+    day: date,
+    objects: tuple[FoundObject, ...],
+    *,
+    docs: bool = False,
+) -> BatchResult:
+    """Stage → gate → publish one feed's objects (the DAG runs these as three tasks)."""
+    staged = stage_feed(settings, feed, day, objects)
+    if staged.load_id is None:
+        return staged
+    gate_feed(settings, feed, staged.load_id, docs=docs)
+    return publish_feed(settings, feed, staged.load_id)
 
 
 def plan_verification(
@@ -306,26 +303,29 @@ def plan_verification(
 
 def verify_captures(
     settings: Settings, day: date, capture_keys: list[str], *, docs: bool = True
-) -> dict[str, Any]:
+) -> FaceChunkResult:
     """Verify one chunk, then gate and publish it as a ``face`` batch."""
     from ingest.verification.run import verify_chunk
 
     staged = verify_chunk(settings, day, capture_keys)
     gate_feed(settings, "face", staged["load_id"], docs=docs)
-    return {**publish_feed(settings, "face", staged["load_id"]), "decisions": staged["decisions"]}
+    return FaceChunkResult(
+        batch=publish_feed(settings, "face", staged["load_id"]),
+        decisions=dict(staged["decisions"]),
+    )
 
 
 def detect_identity_fraud(
     settings: Settings, day: date, lookback_days: int = DEFAULT_LOOKBACK_DAYS
-) -> dict[str, int]:
+) -> FraudResult:
     """City-wide: one face under two IDs; one ID at two sites on one day."""
     from ingest.verification import fraud
 
     at = Interval(day).end
-    return {
-        "face": fraud.face_duplicates(settings, at),
-        "multi_site": fraud.multi_site(settings, at, day - timedelta(days=lookback_days)),
-    }
+    return FraudResult(
+        face=fraud.face_duplicates(settings, at),
+        multi_site=fraud.multi_site(settings, at, day - timedelta(days=lookback_days)),
+    )
 
 
 def ingest_day(
@@ -336,32 +336,29 @@ def ingest_day(
     *,
     faces: bool = True,
     docs: bool = False,
-) -> dict[str, Any]:
+) -> DayResult:
     """All feeds for one day without Airflow (tests, benchmarks): stage → gate → publish,
-    then face re-verification of the day's captures and the identity-fraud search."""
-    out: dict[str, Any] = {}
-    for feed in feeds:
-        objects = discover(settings, day, lookback_days, feeds=(feed,))[feed]
-        if not objects:
-            out[feed] = {"objects": 0}
-            continue
-        staged = stage_feed(settings, feed, day, objects)
-        # Data Docs re-render their index from every stored validation: the DAG builds them
-        # per batch; bulk loads (tests, benchmarks, backfills) skip them unless asked.
-        gate_feed(settings, feed, staged["load_id"], staged.get("stage_seconds"), docs=docs)
-        out[feed] = publish_feed(settings, feed, staged["load_id"])
+    then face re-verification of the day's captures and the identity-fraud search.
+
+    Data Docs re-render their index from every stored validation: the DAG builds them per
+    batch; bulk loads (tests, benchmarks, backfills) skip them unless asked."""
+    out: dict[str, BatchResult] = {}
+    for name in feeds:
+        objects = discover(settings, day, lookback_days, feeds=(name,)).for_feed(name)
+        out[name] = load_feed(settings, name, day, objects, docs=docs)
+    chunks: tuple[FaceChunkResult, ...] = ()
+    fraud: FraudResult | None = None
     if faces:
-        chunks = plan_verification(settings, day, lookback_days)
-        out["face"] = [verify_captures(settings, day, chunk, docs=docs) for chunk in chunks]
-        out["fraud"] = detect_identity_fraud(settings, day, lookback_days)
-    out["as_of"] = mark_day_loaded(settings, day).isoformat()
-    return out
+        plan = plan_verification(settings, day, lookback_days)
+        chunks = tuple(verify_captures(settings, day, chunk, docs=docs) for chunk in plan)
+        fraud = detect_identity_fraud(settings, day, lookback_days)
+    as_of = mark_day_loaded(settings, day)
+    return DayResult(day.isoformat(), out, chunks, fraud, as_of.isoformat())
 
 
 def mark_day_loaded(settings: Settings, day: date) -> date:
     """Record that ``day`` is fully loaded; return the marts' ``as_of`` (see below)."""
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        ensure_schema(cur)
         cur.execute("insert into ops.landing_days (day) values (%s) on conflict do nothing", (day,))
     return marts_as_of(settings)
 
@@ -371,7 +368,6 @@ def marts_as_of(settings: Settings) -> date:
     high-water mark). A re-run of a past week therefore rebuilds the marts as of the same
     date, and they come out identical; it never depends on the wall clock."""
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        ensure_schema(cur)
         cur.execute("select max(day) from ops.landing_days")
         row = cur.fetchone()
     if not row or row[0] is None:

@@ -143,7 +143,7 @@ def month_of_run(data_interval_start: datetime, month_param: str | None = None) 
 def monthly_due(month: str) -> datetime:
     """When ``compliance_monthly`` runs for ``month``: the first firing of its cron after
     the month ended (derived from :data:`COMPLIANCE_MONTHLY`, not restated)."""
-    from croniter import croniter
+    from croniter import croniter  # type: ignore[import-untyped]
 
     after = datetime.combine(month_start(next_month(month)), time(0), tzinfo=SHANGHAI)
     fire: datetime = croniter(COMPLIANCE_MONTHLY.cron, after - timedelta(seconds=1)).get_next(

@@ -90,6 +90,8 @@ def test_city_must_be_four_digits(verb: list[str], bad: str) -> None:
     ],
 )
 def test_the_monthly_run_of_a_month_is_due_on_the_20th_of_the_next(month: str, due: str) -> None:
-    from ingest.compliance import due_run
+    from ingest.schedule import monthly_due
 
-    assert due_run(month).isoformat() == due
+    # WHEN the due run is derived from the compliance_monthly cron
+    # THEN it is the 20th of the next month, 06:00 local time
+    assert monthly_due(month).isoformat() == due
