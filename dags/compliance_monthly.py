@@ -19,21 +19,20 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import CronDataIntervalTimetable, Param, dag, task
+from airflow.sdk import Param, dag, task
 
-LOCAL_TZ = "Asia/Shanghai"
+from ingest import schedule
+from ingest.tasks import step
 
 
 def _month(data_interval_start: Any, params: Any) -> str:
-    if params and params.get("month"):
-        return str(params["month"])
-    return pendulum.instance(data_interval_start).in_timezone(LOCAL_TZ).format("YYYY-MM")
+    return schedule.month_of_run(data_interval_start, (params or {}).get("month"))
 
 
 @dag(
-    dag_id="compliance_monthly",
-    schedule=CronDataIntervalTimetable("0 6 20 * *", timezone=LOCAL_TZ),
-    start_date=pendulum.datetime(2026, 1, 1, tz=LOCAL_TZ),
+    dag_id=schedule.COMPLIANCE_MONTHLY.dag_id,
+    schedule=schedule.timetable(schedule.COMPLIANCE_MONTHLY),
+    start_date=schedule.start_date(),
     catchup=False,
     max_active_runs=1,
     tags=["sitepass", "compliance", "monthly", "regulator"],
@@ -61,6 +60,7 @@ def _month(data_interval_start: Any, params: Any) -> str:
 )
 def compliance_monthly() -> None:
     @task
+    @step
     def freeze(data_interval_start: Any = None, params: Any = None) -> dict[str, int]:
         from ingest.compliance import freeze_month
         from ingest.config import Settings
@@ -70,6 +70,7 @@ def compliance_monthly() -> None:
         )
 
     @task
+    @step
     def report(frozen: Any, data_interval_start: Any = None, params: Any = None) -> dict[str, str]:
         from ingest.config import Settings
         from ingest.report.html import write_report
@@ -79,6 +80,7 @@ def compliance_monthly() -> None:
         )
 
     @task
+    @step
     def export(
         frozen: Any,
         data_interval_start: Any = None,

@@ -20,22 +20,22 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
+from ingest import schedule
+from ingest.tasks import step
+
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
-LANDING_DAY_COMPLETE = Asset(
-    name="sitepass.landing_day_complete", uri="sitepass://landing/day-complete"
-)
-MARTS = Asset(name="sitepass.marts", uri="sitepass://marts/built")
+LANDING_DAY_COMPLETE = schedule.asset(schedule.LANDING_DAY_COMPLETE)
+MARTS = schedule.asset(schedule.MARTS)
 
 
 @dag(
     dag_id="marts_build",
     schedule=[LANDING_DAY_COMPLETE],
-    start_date=pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai"),
+    start_date=schedule.start_date(),
     catchup=False,
     max_active_runs=1,
     tags=["sitepass", "dbt", "marts"],
@@ -49,6 +49,7 @@ MARTS = Asset(name="sitepass.marts", uri="sitepass://marts/built")
 )
 def marts_build() -> None:
     @task
+    @step
     def resolve_as_of() -> str:
         from ingest.config import Settings
         from ingest.pipeline import marts_as_of
@@ -94,6 +95,7 @@ def marts_build() -> None:
         return str(as_of_value)
 
     @task
+    @step
     def docs() -> dict[str, str]:
         from ingest.config import Settings
         from ingest.transform.docs import build_dbt_docs
