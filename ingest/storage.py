@@ -1,15 +1,68 @@
-"""Object storage access through the ``minio`` client (MinIO in production, moto locally)."""
+"""Object storage access through the ``minio`` client (MinIO in production, moto locally).
+
+Errors are typed by the error policy (:mod:`ingest.errors`): a missing object
+(:class:`ObjectMissing`) or a key the client refuses (:class:`BadObjectKey`) is a data
+error; an unreachable endpoint or a 5xx (:class:`StorageUnavailable`) is transient; a
+refused credential (:class:`StorageDenied`) is a configuration error.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import urllib3.exceptions
 from minio import Minio
+from minio.error import MinioException, S3Error, ServerError
 
 from ingest.config import S3Settings
+from ingest.errors import ConfigError, DataError, TransientError
+
+_MISSING = frozenset({"NoSuchKey", "NoSuchObject", "NoSuchBucket"})
+_DENIED = frozenset(
+    {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled"}
+)
+_RETRY = frozenset({"SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeout"})
+
+
+class ObjectMissing(DataError):
+    """The object (or the bucket) does not exist."""
+
+
+class BadObjectKey(DataError):
+    """The client refuses the key (e.g. a ``..`` segment): no retry can fetch it."""
+
+
+class StorageDenied(ConfigError):
+    """The endpoint refused the credentials: fix the configuration, retrying cannot help."""
+
+
+class StorageUnavailable(TransientError):
+    """The endpoint is unreachable or answered with a server error: retry."""
+
+
+@contextmanager
+def _typed(what: str) -> Iterator[None]:
+    """Translate the client's exceptions into the error policy's types, naming ``what``."""
+    try:
+        yield
+    except S3Error as exc:
+        if exc.code in _MISSING:
+            raise ObjectMissing(f"{what}: {exc.code}") from exc
+        if exc.code in _DENIED:
+            raise StorageDenied(f"{what}: {exc.code}: check the S3 credentials") from exc
+        if exc.code in _RETRY:
+            raise StorageUnavailable(f"{what}: {exc.code}") from exc
+        raise DataError(f"{what}: {exc.code}: {exc.message}") from exc
+    except (ServerError, urllib3.exceptions.HTTPError, OSError) as exc:
+        raise StorageUnavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
+    except MinioException as exc:
+        raise StorageUnavailable(f"{what}: {type(exc).__name__}: {exc}") from exc
+    except ValueError as exc:
+        raise BadObjectKey(f"{what}: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,30 +84,44 @@ def client(s3: S3Settings) -> Minio:
 
 def ensure_bucket(s3: S3Settings) -> None:
     mc = client(s3)
-    if not mc.bucket_exists(s3.bucket):
-        mc.make_bucket(s3.bucket)
+    with _typed(f"bucket {s3.bucket}"):
+        if not mc.bucket_exists(s3.bucket):
+            mc.make_bucket(s3.bucket)
 
 
 def list_objects(s3: S3Settings, prefix: str) -> Iterator[ObjectInfo]:
-    for obj in client(s3).list_objects(s3.bucket, prefix=prefix, recursive=True):
-        if obj.object_name is None or obj.is_dir:
-            continue
-        yield ObjectInfo(obj.object_name, int(obj.size or 0), (obj.etag or "").strip('"'))
+    with _typed(f"list s3://{s3.bucket}/{prefix}"):
+        for obj in client(s3).list_objects(s3.bucket, prefix=prefix, recursive=True):
+            if obj.object_name is None or obj.is_dir:
+                continue
+            yield ObjectInfo(obj.object_name, int(obj.size or 0), (obj.etag or "").strip('"'))
 
 
 def get_bytes(s3: S3Settings, key: str) -> bytes:
-    resp = client(s3).get_object(s3.bucket, key)
+    with _typed(f"get s3://{s3.bucket}/{key}"):
+        resp = client(s3).get_object(s3.bucket, key)
+        try:
+            return resp.read()
+        finally:
+            resp.close()
+            resp.release_conn()
+
+
+def get_bytes_or_none(s3: S3Settings, key: str) -> bytes | None:
+    """The object's bytes, or None when it does not exist (other errors propagate)."""
     try:
-        return resp.read()
-    finally:
-        resp.close()
-        resp.release_conn()
+        return get_bytes(s3, key)
+    except ObjectMissing:
+        return None
 
 
 def put_bytes(
     s3: S3Settings, key: str, data: bytes, content_type: str = "application/octet-stream"
 ) -> None:
-    client(s3).put_object(s3.bucket, key, io.BytesIO(data), len(data), content_type=content_type)
+    with _typed(f"put s3://{s3.bucket}/{key}"):
+        client(s3).put_object(
+            s3.bucket, key, io.BytesIO(data), len(data), content_type=content_type
+        )
 
 
 def sha256(data: bytes) -> str:
