@@ -61,23 +61,21 @@ def _month(data_interval_start: Any, params: Any) -> str:
 def compliance_monthly() -> None:
     @task
     @step
-    def freeze(data_interval_start: Any = None, params: Any = None) -> dict[str, int]:
+    def freeze(data_interval_start: Any = None, params: Any = None) -> dict[str, Any]:
         from ingest.compliance import freeze_month
         from ingest.config import Settings
 
-        return freeze_month(
-            Settings.from_env(), params["city"], _month(data_interval_start, params)
-        )
+        month = _month(data_interval_start, params)
+        return freeze_month(Settings.from_env(), params["city"], month).to_xcom()
 
     @task
     @step
-    def report(frozen: Any, data_interval_start: Any = None, params: Any = None) -> dict[str, str]:
+    def report(frozen: Any, data_interval_start: Any = None, params: Any = None) -> dict[str, Any]:
         from ingest.config import Settings
         from ingest.report.html import write_report
 
-        return write_report(
-            Settings.from_env(), params["city"], _month(data_interval_start, params)
-        )
+        month = _month(data_interval_start, params)
+        return write_report(Settings.from_env(), params["city"], month).to_xcom()
 
     @task
     @step

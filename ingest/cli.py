@@ -273,7 +273,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from ingest.report.html import write_report
 
     out = write_report(Settings.from_env(), args.city, args.month)
-    log.info("report: %s (s3 key %s)", out["path"], out["s3_key"])
+    log.info("report: %s (s3 key %s)", out.path, out.s3_key)
     return 0
 
 

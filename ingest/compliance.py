@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from ingest.config import Settings
+from ingest.results import FreezeResult
 from ingest.schedule import previous_month
 from ingest.warehouse.db import connect
 
@@ -27,7 +28,7 @@ FROZEN_MARTS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def freeze_month(settings: Settings, city: str, month: str) -> dict[str, int]:
+def freeze_month(settings: Settings, city: str, month: str) -> FreezeResult:
     """Snapshot the city-month (and the pay month due in it) of every public mart."""
     counts: dict[str, int] = {}
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
@@ -59,4 +60,4 @@ def freeze_month(settings: Settings, city: str, month: str) -> dict[str, int]:
             )
             counts[mart] = cur.rowcount
     log.info("froze %s %s: %s", city, month, counts)
-    return counts
+    return FreezeResult(city=city, month=month, rows=counts)

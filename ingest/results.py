@@ -125,3 +125,22 @@ class DayResult:
             "fraud": None if self.fraud is None else self.fraud.to_xcom(),
             "as_of": self.as_of,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class FreezeResult(_Xcom):
+    """Rows of each public mart frozen into ``archive.*`` for one city-month."""
+
+    city: str
+    month: str
+    rows: dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportResult(_Xcom):
+    """The regulator's HTML report of one city-month, written locally and to S3."""
+
+    path: str
+    s3_key: str
+    bytes: int
+    projects: int

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.config import Settings
+from ingest.results import ReportResult
 from ingest.storage import put_bytes
 from ingest.warehouse.db import connect
 
@@ -478,7 +479,7 @@ def render(data: ReportData) -> str:
 
 def write_report(
     settings: Settings, city: str, month: str, out_dir: Path | None = None
-) -> dict[str, str]:
+) -> ReportResult:
     """Render the city-month report; store it locally and in the bucket."""
     data = load(settings, city, month)
     page = render(data).encode()
@@ -489,9 +490,6 @@ def write_report(
     key = f"reports/city={city}/month={month}/report.html"
     put_bytes(settings.s3, key, page, "text/html; charset=utf-8")
     log.info("report %s %s: %s and s3://%s/%s", city, month, path, settings.s3.bucket, key)
-    return {
-        "path": str(path),
-        "s3_key": key,
-        "bytes": str(len(page)),
-        "projects": str(data.headline["projects"]),
-    }
+    return ReportResult(
+        path=str(path), s3_key=key, bytes=len(page), projects=int(data.headline["projects"])
+    )
