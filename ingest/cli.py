@@ -13,7 +13,6 @@ import sys
 import time
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from ingest import schedule
 from ingest.config import ConfigError, sitepass_home
@@ -109,7 +108,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ingest.config import Settings
     from ingest.report.summary import attendance_summary
     from ingest.stack.airflow_env import airflow_env
-    from ingest.stack.dagtest import run_series_subprocess
+    from ingest.stack.dagtest import DagRunOutcome, run_series_subprocess
 
     if args.end < args.start:
         raise ConfigError("--end is before --start")
@@ -127,10 +126,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     t_all = time.monotonic()
 
-    def progress(run: dict[str, Any]) -> None:
+    def progress(run: DagRunOutcome) -> None:
         n = len(done) + 1
         done.append(run)
-        day = schedule.day_of_run_after(datetime.fromisoformat(run["logical_date"]))
+        day = schedule.day_of_run_after(datetime.fromisoformat(run.logical_date))
         elapsed = time.monotonic() - t_all
         eta = elapsed / n * (len(days) - n)
         log.info(
@@ -138,13 +137,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             n,
             len(days),
             day,
-            run["state"],
-            run["seconds"],
+            run.state,
+            run.seconds,
             elapsed,
             eta,
         )
 
-    done: list[dict[str, Any]] = []
+    done: list[DagRunOutcome] = []
     result = run_series_subprocess(
         env,
         "landing_daily",
@@ -156,7 +155,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not result.ok:
         log.error(
             "landing_daily failed (%d of %d days done); log: %s\n%s",
-            sum(r["state"] == "success" for r in result.runs),
+            sum(r.ok for r in result.runs),
             len(days),
             log_path,
             result.failure(),

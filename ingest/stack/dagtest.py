@@ -25,25 +25,53 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 MARKER = "SITEPASS-DAGRUN "
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class DagRunOutcome:
+    """One finished DAG run of a series (the payload of a ``SITEPASS-DAGRUN`` line)."""
+
+    dag_id: str
+    logical_date: str  # ISO, with offset
+    run_id: str | None
+    state: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "success"
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> DagRunOutcome:
+        data = json.loads(text)
+        return cls(
+            dag_id=str(data["dag_id"]),
+            logical_date=str(data["logical_date"]),
+            run_id=data.get("run_id"),
+            state=str(data["state"]),
+            seconds=float(data["seconds"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SeriesResult:
     """Outcome of :func:`run_series_subprocess`: the finished runs, in order."""
 
-    runs: list[dict[str, Any]]
+    runs: tuple[DagRunOutcome, ...]
     returncode: int
     log_path: Path
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0 and all(r.get("state") == "success" for r in self.runs)
+        return self.returncode == 0 and all(r.ok for r in self.runs)
 
     def failure(self) -> str:
         """The error lines of the run's log, for the message of a failed series."""
@@ -57,7 +85,7 @@ def run_series_subprocess(
     log_path: Path,
     *,
     conf: dict[str, object] | None = None,
-    on_run: Callable[[dict[str, Any]], None] | None = None,
+    on_run: Callable[[DagRunOutcome], None] | None = None,
 ) -> SeriesResult:
     """Run ``python -m ingest.stack.dagtest`` in ``env``; stream its output to ``log_path``.
 
@@ -73,7 +101,7 @@ def run_series_subprocess(
     if conf:
         cmd += ["--conf", json.dumps(conf)]
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    runs: list[dict[str, Any]] = []
+    runs: list[DagRunOutcome] = []
     with (
         log_path.open("w", encoding="utf-8") as sink,
         subprocess.Popen(
@@ -91,12 +119,12 @@ def run_series_subprocess(
         for line in proc.stdout:
             sink.write(line)
             if line.startswith(MARKER):
-                run = json.loads(line[len(MARKER) :])
+                run = DagRunOutcome.from_json(line[len(MARKER) :])
                 runs.append(run)
                 if on_run is not None:
                     on_run(run)
         returncode = proc.wait()
-    return SeriesResult(runs=runs, returncode=returncode, log_path=log_path)
+    return SeriesResult(runs=tuple(runs), returncode=returncode, log_path=log_path)
 
 
 def failure_excerpt(output: str, limit: int = 40) -> str:
@@ -113,8 +141,8 @@ def failure_excerpt(output: str, limit: int = 40) -> str:
     return "\n".join(keep[-limit:]) or output[-3000:]
 
 
-def _emit(payload: dict[str, object]) -> None:
-    sys.stdout.write(MARKER + json.dumps(payload) + "\n")
+def _emit(outcome: DagRunOutcome) -> None:
+    sys.stdout.write(MARKER + outcome.to_json() + "\n")
     sys.stdout.flush()
 
 
@@ -134,13 +162,13 @@ def run_series(
         state = str(getattr(dr, "state", "unknown"))
         ok = dr is not None and dr.state == DagRunState.SUCCESS
         _emit(
-            {
-                "dag_id": dag_id,
-                "logical_date": logical.isoformat(),
-                "run_id": getattr(dr, "run_id", None),
-                "state": state,
-                "seconds": round(time.monotonic() - t0, 1),
-            }
+            DagRunOutcome(
+                dag_id=dag_id,
+                logical_date=logical.isoformat(),
+                run_id=getattr(dr, "run_id", None),
+                state=state,
+                seconds=round(time.monotonic() - t0, 1),
+            )
         )
         if not ok:
             return 1

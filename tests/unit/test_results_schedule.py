@@ -65,3 +65,15 @@ def test_months() -> None:
     assert schedule.monthly_due("2026-10") - schedule.Interval(date(2026, 10, 31)).end > (
         timedelta(days=19)
     )
+
+
+def test_a_dag_run_outcome_survives_its_marker_line() -> None:
+    from ingest.stack.dagtest import MARKER, DagRunOutcome
+
+    # GIVEN the outcome line the DAG runner writes for a finished run
+    run = DagRunOutcome("landing_daily", "2026-11-01T00:00:00+08:00", "r1", "success", 5.5)
+    line = MARKER + run.to_json()
+    # WHEN the parent reads it back
+    # THEN it is the same outcome
+    assert DagRunOutcome.from_json(line[len(MARKER) :]) == run
+    assert run.ok and not DagRunOutcome("d", "x", None, "failed", 1.0).ok
