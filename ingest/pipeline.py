@@ -11,6 +11,7 @@ is idempotent: running it again for the same interval and bucket content changes
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections import defaultdict
@@ -236,7 +237,7 @@ def stage_feed(
         summary = loader.stage(cur, feed, load_id, landing, parse, keys)
     if deferred:
         log.info("%s: %d payroll batches deferred (paid after %s)", load_id, deferred, interval.day)
-    return BatchResult.from_xcom({**summary.as_dict(), "deferred": deferred})
+    return dataclasses.replace(summary, deferred=deferred)
 
 
 def _payroll_not_yet(data: bytes, interval: Interval) -> bool:
@@ -270,8 +271,7 @@ def publish_feed(settings: Settings, feed: str, load_id: str) -> BatchResult:
         row = cur.fetchone()
         if row and row[0]:
             raise DataError(f"batch {load_id} failed its gate: refusing to publish")
-        summary = loader.publish(cur, feed, load_id)
-    return BatchResult.from_xcom(summary.as_dict())
+        return loader.publish(cur, feed, load_id)
 
 
 def load_feed(

@@ -170,7 +170,7 @@ def verify_chunk(
     for r in rows.values():
         decisions[r["decision"]] = decisions.get(r["decision"], 0) + 1
     log.info("verified %d captures: %s", len(rows), decisions)
-    return {**summary.as_dict(), "decisions": decisions}
+    return {**summary.to_xcom(), "decisions": decisions}
 
 
 def _refs(capture_keys: list[str]) -> list[CaptureRef]:

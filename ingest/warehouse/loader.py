@@ -12,15 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import psycopg2.extensions
 
 from ingest.landing.model import ParseResult
 from ingest.landing.redact import redact
+from ingest.results import BatchResult
 from ingest.warehouse.datasets import BOOKKEEPING, Dataset, feed_datasets
 from ingest.warehouse.db import copy_rows
 from ingest.warehouse.pii import IdentitySink, PiiKeys, scrub
@@ -42,24 +43,6 @@ class LandingObject:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
-
-
-@dataclass(slots=True)
-class BatchSummary:
-    feed: str
-    load_id: str
-    objects: int = 0
-    skipped_unchanged: int = 0
-    rows_read: int = 0
-    rows_staged: int = 0
-    rows_quarantined: int = 0
-    duplicates: int = 0
-    ignored: int = 0
-    rows_loaded: int = 0
-    datasets: dict[str, int] = field(default_factory=dict)  # staged/loaded rows per dataset
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def make_load_id(feed: str, day: date, fingerprints: Sequence[str]) -> str:
@@ -220,10 +203,11 @@ def stage(
     objects: Sequence[LandingObject],
     parse: Callable[[LandingObject], ParseResult],
     keys: PiiKeys,
-) -> BatchSummary:
+) -> BatchResult:
     """Parse and stage ``objects``; objects already published unchanged are skipped."""
     datasets = feed_datasets(feed)
-    summary = BatchSummary(feed, load_id)
+    counts: Counter[str] = Counter()
+    by_dataset: dict[str, int] = {}
     done = published_versions(cur, [o.key for o in objects])
     todo = [(o.key, o.sha256) for o in objects if (o.key, o.sha256) not in done]
     _clear(cur, datasets, load_id, todo)
@@ -231,7 +215,7 @@ def stage(
     for obj in objects:
         sha = obj.sha256
         if (obj.key, sha) in done:
-            summary.skipped_unchanged += 1
+            counts["skipped_unchanged"] += 1
             continue
         result = parse(obj)
         result.check_accounting()
@@ -256,16 +240,16 @@ def stage(
                     for row in (scrub(ds, r, keys, sink) for r in rows)
                 ),
             )
-            summary.datasets[ds.name] = summary.datasets.get(ds.name, 0) + staged
-            summary.rows_staged += staged
+            by_dataset[ds.name] = by_dataset.get(ds.name, 0) + staged
+            counts["rows_staged"] += staged
         _quarantine(cur, feed, load_id, obj, sha, result, keys)
         _audit(cur, feed, load_id, obj, sha, result, datasets)
         t = result.totals()
-        summary.objects += 1
-        summary.rows_read += t.read
-        summary.rows_quarantined += t.quarantined
-        summary.duplicates += t.duplicates
-        summary.ignored += t.ignored
+        counts["objects"] += 1
+        counts["rows_read"] += t.read
+        counts["rows_quarantined"] += t.quarantined
+        counts["duplicates"] += t.duplicates
+        counts["ignored"] += t.ignored
     copy_rows(
         cur,
         "staging.worker_identity",
@@ -297,17 +281,19 @@ def stage(
         ["load_id", "bank_card_key", "bank_card_number_enc"],
         ([load_id, k, keys.encrypt(v)] for k, v in sorted(sink.cards.items())),
     )
-    log.info("staged %s", summary.as_dict())
-    return summary
+    staged_batch = BatchResult(feed=feed, load_id=load_id, datasets=by_dataset, **counts)
+    log.info("staged %s", staged_batch)
+    return staged_batch
 
 
-def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchSummary:
+def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchResult:
     """Move a gated batch from staging into raw in the caller's transaction.
 
     A replaced object (same key, new sha256) first loses its earlier version's rows; rows
     whose natural key is already in ``raw`` (resends across files) count as duplicates.
     """
-    summary = BatchSummary(feed, load_id)
+    counts: Counter[str] = Counter()
+    by_dataset: dict[str, int] = {}
     cur.execute(
         "select object_key, object_sha256 from ops.load_audit "
         "where load_id = %s and status = 'staged' order by object_key",
@@ -315,7 +301,7 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchSu
     )
     staged = cur.fetchall()
     if not staged:
-        return summary
+        return BatchResult(feed=feed, load_id=load_id)
     datasets = feed_datasets(feed)
     for key, sha in staged:
         for ds in datasets:
@@ -378,14 +364,14 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchSu
         (load_id,),
     )
     for read, loaded, quarantined, dups, ignored in cur.fetchall():
-        summary.objects += 1
-        summary.rows_read += read
-        summary.rows_loaded += loaded
-        summary.rows_quarantined += quarantined
-        summary.duplicates += dups
-        summary.ignored += ignored
+        counts["objects"] += 1
+        counts["rows_read"] += read
+        counts["rows_loaded"] += loaded
+        counts["rows_quarantined"] += quarantined
+        counts["duplicates"] += dups
+        counts["ignored"] += ignored
     cur.execute("select dataset, sum(loaded) from _published group by 1")
-    summary.datasets = {name: int(n) for name, n in cur.fetchall()}
+    by_dataset = {name: int(n) for name, n in cur.fetchall()}
     cur.execute(
         """insert into restricted.worker_identity as w (worker_key, id_card_type,
                id_card_number_enc, worker_name_enc, cell_phone_enc, bank_card_number_enc,
@@ -411,8 +397,9 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchSu
         (load_id,),
     )
     cur.execute("delete from staging.bank_cards where load_id = %s", (load_id,))
-    log.info("published %s", summary.as_dict())
-    return summary
+    result = BatchResult(feed=feed, load_id=load_id, datasets=by_dataset, **counts)
+    log.info("published %s", result)
+    return result
 
 
 def mark_gate_failed(cur: psycopg2.extensions.cursor, load_id: str) -> None:

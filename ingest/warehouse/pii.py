@@ -93,22 +93,23 @@ def _worker_identity(row: dict[str, Any], keys: PiiKeys, sink: IdentitySink) -> 
         cell_phone=row.get("cell_phone"),
         bank_card_number=card,
     )
-    return {
-        **row,
-        "worker_key": wk,
-        "bank_card_key": keys.bank_card_key(card),
-        "bank_card_masked": mask_card(card),
-    }
+    return _keyed(row, keys, wk, card)
 
 
 def _payment_identity(row: dict[str, Any], keys: PiiKeys, sink: IdentitySink) -> dict[str, Any]:
     """A payroll line: the payee's ID goes to ``sink``; the card becomes a key and a mask."""
-    card = row.get("pay_roll_bank_card_number")
     wk = keys.worker_key(row.get("id_card_type"), row.get("id_card_number"))
     sink.add(wk, id_card_type=row.get("id_card_type"), id_card_number=row.get("id_card_number"))
+    return _keyed(row, keys, wk, row.get("pay_roll_bank_card_number"))
+
+
+def _keyed(
+    row: dict[str, Any], keys: PiiKeys, worker: str | None, card: str | None
+) -> dict[str, Any]:
+    """The row with the worker's key and the bank card's key and mask."""
     return {
         **row,
-        "worker_key": wk,
+        "worker_key": worker,
         "bank_card_key": keys.bank_card_key(card),
         "bank_card_masked": mask_card(card),
     }
