@@ -94,7 +94,7 @@ def compliance_monthly() -> None:
             _month(data_interval_start, params),
             as_of=pendulum.instance(data_interval_end),
         )
-        return {k: v for k, v in manifest.items() if k != "files"}
+        return {k: v for k, v in manifest.to_xcom().items() if k != "files"}
 
     frozen = freeze()
     report(frozen)

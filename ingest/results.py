@@ -144,3 +144,17 @@ class ReportResult(_Xcom):
     s3_key: str
     bytes: int
     projects: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExportManifest(_Xcom):
+    """The national OpenAPI export of one city-month (also written as ``manifest.json``)."""
+
+    city: str
+    month: str
+    timestamp: str  # the requests' timestamp, YYYYMMDDHHMMSS local
+    files: tuple[str, ...]  # S3 keys of the signed, encrypted requests
+    attendance_records: int = 0
+    payroll_records: int = 0
+    skipped_mismatch: int = 0  # attendance of a face mismatch (buddy punch) is not exported
+    skipped_no_direction: int = 0

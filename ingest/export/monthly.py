@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -30,6 +30,7 @@ from ingest.export.national import (
     validate,
 )
 from ingest.landing import codes
+from ingest.results import ExportManifest
 from ingest.schedule import SHANGHAI
 from ingest.storage import put_bytes
 from ingest.warehouse.db import connect
@@ -130,24 +131,17 @@ def _capture_key(row: dict[str, Any]) -> str:
     )
 
 
-def export_month(settings: Settings, city: str, month: str, as_of: datetime) -> dict[str, Any]:
-    """Write the city-month's national uploads to S3; return the manifest."""
+def export_month(settings: Settings, city: str, month: str, as_of: datetime) -> ExportManifest:
+    """Write the city-month's national uploads to S3, then their manifest (``manifest.json``
+    under the same prefix); return the manifest."""
     creds = Credentials(settings.national_appid, settings.national_appsecret)
     keys = PiiKeys(settings.pii_secret)
     start, end = _month_bounds(month)
     timestamp = as_of.astimezone(SHANGHAI).strftime("%Y%m%d%H%M%S")
     prefix = f"exports/national/city={city}/month={month}"
     banks = codes.table(codes.BANK)
-    manifest: dict[str, Any] = {
-        "city": city,
-        "month": month,
-        "timestamp": timestamp,
-        "files": [],
-        "attendance_records": 0,
-        "payroll_records": 0,
-        "skipped_mismatch": 0,
-        "skipped_no_direction": 0,
-    }
+    files: list[str] = []
+    counts: Counter[str] = Counter()
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         cur.execute(ATTENDANCE_SQL, {"start": start, "end": end, "city": city})
         cols = [d.name for d in cur.description]
@@ -155,10 +149,10 @@ def export_month(settings: Settings, city: str, month: str, as_of: datetime) -> 
         for values in cur.fetchall():
             row = dict(zip(cols, values, strict=True))
             if row["is_mismatch"]:
-                manifest["skipped_mismatch"] += 1
+                counts["skipped_mismatch"] += 1
                 continue
             if row["direction"] not in {"in", "out"}:
-                manifest["skipped_no_direction"] += 1
+                counts["skipped_no_direction"] += 1
                 continue
             groups[(row["project_code"], row["team_sys_no"])].append(
                 {
@@ -186,8 +180,8 @@ def export_month(settings: Settings, city: str, month: str, as_of: datetime) -> 
                     json.dumps(req, ensure_ascii=False).encode(),
                     "application/json",
                 )
-                manifest["files"].append(key)
-                manifest["attendance_records"] += len(part_items)
+                files.append(key)
+                counts["attendance_records"] += len(part_items)
 
         cur.execute(PAYROLL_SQL, {"month": month, "city": city})
         cols = [d.name for d in cur.description]
@@ -246,20 +240,23 @@ def export_month(settings: Settings, city: str, month: str, as_of: datetime) -> 
             put_bytes(
                 settings.s3, key, json.dumps(req, ensure_ascii=False).encode(), "application/json"
             )
-            manifest["files"].append(key)
-            manifest["payroll_records"] += len(items)
+            files.append(key)
+            counts["payroll_records"] += len(items)
+    manifest = ExportManifest(
+        city=city, month=month, timestamp=timestamp, files=tuple(files), **counts
+    )
     put_bytes(
         settings.s3,
         f"{prefix}/manifest.json",
-        json.dumps(manifest, ensure_ascii=False, indent=1).encode(),
+        json.dumps(manifest.to_xcom(), ensure_ascii=False, indent=1).encode(),
         "application/json",
     )
     log.info(
         "national export %s %s: %d attendance, %d payroll records in %d files",
         city,
         month,
-        manifest["attendance_records"],
-        manifest["payroll_records"],
-        len(manifest["files"]),
+        manifest.attendance_records,
+        manifest.payroll_records,
+        len(manifest.files),
     )
     return manifest
