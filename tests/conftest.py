@@ -62,6 +62,45 @@ def stack() -> Iterator[dict[str, Any]]:
                 os.environ[k] = v
 
 
+#: The modules that share the session's planted city (``planted_city``), in the order they
+#: run. Every other module that needs a warehouse empties the stack for a city of its own,
+#: so these must run back to back: first the marts tests (read-only checks, the monthly
+#: run, and a re-run of a week that must leave every mart, audit row and quarantine entry
+#: as it was), then the ingest tests, which re-ingest, replace, add and break files and so
+#: change raw rows the marts were built from.
+SHARED_CITY_MODULES = (
+    "tests/dbt/test_marts_planted.py",
+    "tests/integration/test_ingest_city.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the modules of ``SHARED_CITY_MODULES`` back to back, in that order, where the
+    first of them would have run; every other test keeps its place."""
+
+    def module(item: pytest.Item) -> str:
+        return Path(item.path).resolve().relative_to(REPO).as_posix()
+
+    shared = [i for i in items if module(i) in SHARED_CITY_MODULES]
+    if not shared:
+        return
+    shared.sort(key=lambda i: SHARED_CITY_MODULES.index(module(i)))  # stable: file order kept
+    first = next(n for n, i in enumerate(items) if module(i) in SHARED_CITY_MODULES)
+    rest = [i for i in items if module(i) not in SHARED_CITY_MODULES]
+    items[:] = rest[:first] + shared + rest[first:]
+
+
+@pytest.fixture(scope="session")
+def planted_city(stack: dict[str, Any]) -> dict[str, Any]:
+    """GIVEN the small seeded city (seed 7, 92 days from 2026-08-01, every bad input and
+    planted case) loaded once per session: two months through the pipeline functions, the
+    third through Airflow with marts_build (``tests/shared_city.py``). Shared by
+    ``SHARED_CITY_MODULES``, which run back to back."""
+    from tests.shared_city import build_planted_city
+
+    return build_planted_city()
+
+
 @pytest.fixture()
 def settings(stack: dict[str, Any]) -> Any:
     from ingest.config import Settings

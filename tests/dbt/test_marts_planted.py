@@ -1,9 +1,10 @@
 """The seeded city of ``ingest.seed.city`` over three months, end to end.
 
-One load serves all the tests of this module: August and September day by day through the
-pipeline functions the DAG's tasks call, then October through Airflow (`sitepass run`:
-landing_daily per day with every feed, faces verified, identity fraud searched; then
-marts_build):
+One load serves all the tests of this module, and the ingest tests of
+``tests/integration/test_ingest_city.py`` after it (the session's ``planted_city``,
+``tests/shared_city.py``): August and September day by day through the pipeline functions
+the DAG's tasks call, then October through Airflow (`sitepass run`: landing_daily per day
+with every feed, faces verified, identity fraud searched; then marts_build):
 
 - the planted cases (a project that never pays a month, one paying from a wrong account,
   a partial payer, a late payer, a worker low three months in a row, buddy punches, an
@@ -13,8 +14,8 @@ marts_build):
 - the monthly compliance pass through Airflow (`sitepass monthly`): the frozen snapshot,
   the regulator's HTML report (opened in headless Chromium and screenshotted) and the
   national OpenAPI export;
-- a re-run of a middle week of the month through Airflow (`sitepass run`) leaves every
-  mart identical.
+- a re-run of a middle week of the month through Airflow (`sitepass run`) loads nothing
+  new and leaves every mart identical.
 """
 
 from __future__ import annotations
@@ -23,23 +24,18 @@ import json
 import shutil
 import subprocess
 import sys
-import time
-from datetime import UTC, date, timedelta
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import empty_stack
 from tests.dbt.conftest import querier
 from tests.dbt.planted import planted_failures
+from tests.shared_city import AS_OF, sitepass_run
 
 pytestmark = pytest.mark.slow
 
-START = date(2026, 8, 1)
-DAYS = 92
-AS_OF = START + timedelta(days=DAYS)  # 2026-11-01: September is due in October, final
-AIRFLOW_MONTH_START = date(2026, 10, 1)  # the seeded month loaded by `sitepass run`
 CITY = "4403"
 MARTS = (
     "dim_project",
@@ -58,46 +54,10 @@ MARTS = (
 
 
 @pytest.fixture(scope="module")
-def city(stack: dict[str, Any]) -> dict[str, Any]:
-    from ingest.config import Settings
-    from ingest.pipeline import ingest_day
-    from ingest.seed.city import CitySpec, write_city
-
-    settings = Settings.from_env()
-    empty_stack(settings)
-    # GIVEN the small seeded city (12 projects, 92 days from 2026-08-01) with planted cases
-    report = write_city(settings.s3, CitySpec.preset("small", start=START, days=DAYS, seed=7))
-    # WHEN August and September are loaded day by day through the pipeline's functions
-    # (what each landing_daily task calls) …
-    day = START
-    while day < AIRFLOW_MONTH_START:
-        ingest_day(settings, day)
-        day += timedelta(days=1)
-    # … and October through Airflow: `sitepass run` runs landing_daily for each day (feeds,
-    # gate, faces verified, identity fraud searched), then marts_build as of the day after
-    # the last loaded day (2026-11-01)
-    t0 = time.monotonic()
-    proc = _sitepass_run(AIRFLOW_MONTH_START, AS_OF - timedelta(days=1))
-    assert proc.returncode == 0, proc.stderr[-5000:]
-    return {"settings": settings, "report": report, "run_seconds": time.monotonic() - t0}
-
-
-def _sitepass_run(start: date, end: date) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ingest.cli",
-            "run",
-            "--start",
-            start.isoformat(),
-            "--end",
-            end.isoformat(),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def city(planted_city: dict[str, Any]) -> dict[str, Any]:
+    """GIVEN the session's planted city (``tests/shared_city.py``), built once and shared
+    with ``tests/integration/test_ingest_city.py``, which runs after this module."""
+    return planted_city
 
 
 def _checksums(settings: Any) -> dict[str, str]:
@@ -108,6 +68,13 @@ def _checksums(settings: Any) -> dict[str, str]:
         )[0][0]
         for m in MARTS
     }
+
+
+def _buddy_dates(city: dict[str, Any], month: str) -> list[str]:
+    """The planted buddy-punch days of a month (one proxy punch each)."""
+    return [
+        str(d) for d in city["report"]["cases"]["buddy_punch"]["work_dates"] if str(d)[:7] == month
+    ]
 
 
 def test_planted_cases_reach_the_marts(city: dict[str, Any]) -> None:
@@ -161,6 +128,9 @@ def test_monthly_compliance_run_through_airflow_freezes_reports_and_exports(
         get_bytes(settings.s3, f"exports/national/city={CITY}/month=2026-10/manifest.json")
     )
     assert manifest["attendance_records"] > 0 and manifest["files"]
+    # AND the planted buddy punches of October (face mismatch) are proxies, not attendance:
+    # exactly those punches are left out of the export
+    assert manifest["skipped_mismatch"] == len(_buddy_dates(city, "2026-10")) > 0
     for key in manifest["files"]:
         validate(json.loads(get_bytes(settings.s3, key)), creds)
     # AND the report is stored locally and in S3, self-contained, in Chinese
@@ -222,8 +192,9 @@ def test_national_export_of_a_month_validates(city: dict[str, Any]) -> None:
     for key in manifest["files"]:
         req = json.loads(get_bytes(settings.s3, key))
         validate(req, creds)  # field list, formats, signature, encryption
-    # buddy punches (face mismatch) are not exported as attendance
-    assert manifest["skipped_mismatch"] >= 0
+    # buddy punches (face mismatch) are not exported as attendance: the city plants them
+    # in its last month only (where gate captures exist), so September skips exactly none
+    assert manifest["skipped_mismatch"] == len(_buddy_dates(city, "2026-09")) == 0
     sample = json.loads(get_bytes(settings.s3, manifest["files"][0]))
     item = json.loads(sample["data"])["dataList"][0]
     assert len(decrypt(item["idCardNumber"], creds)) == 18
@@ -233,11 +204,18 @@ def test_rerun_of_a_middle_week_through_airflow_leaves_marts_identical(
     city: dict[str, Any],
 ) -> None:
     settings = city["settings"]
-    # GIVEN the marts `sitepass run` built after the month it loaded
+    q = querier(settings)
+    # GIVEN the marts `sitepass run` built after the month it loaded, and the file
+    # accounting and quarantine of everything loaded so far
     before = _checksums(settings)
+    audit_before = q("select count(*), sum(rows_loaded) from ops.load_audit")
+    quarantine_before = q("select count(*) from ops.quarantine")
     # WHEN a middle week of that month is re-run through Airflow (landing_daily per day,
     # then marts_build)
-    proc = _sitepass_run(date(2026, 10, 12), date(2026, 10, 18))
+    proc = sitepass_run(date(2026, 10, 12), date(2026, 10, 18))
     assert proc.returncode == 0, proc.stderr[-5000:]
-    # THEN every mart is row-for-row identical
+    # THEN nothing new is loaded or quarantined
+    assert q("select count(*), sum(rows_loaded) from ops.load_audit") == audit_before
+    assert q("select count(*) from ops.quarantine") == quarantine_before
+    # AND every mart is row-for-row identical
     assert _checksums(settings) == before
