@@ -341,7 +341,9 @@ def ingest_day(
     then face re-verification of the day's captures and the identity-fraud search.
 
     Data Docs re-render their index from every stored validation: the DAG builds them per
-    batch; bulk loads (tests, benchmarks, backfills) skip them unless asked."""
+    batch; bulk loads (tests, benchmarks, backfills) skip them unless asked. Like the DAG's
+    first task, the warehouse schema is migrated first (a no-op at head)."""
+    prepare_warehouse(settings)
     out: dict[str, BatchResult] = {}
     for name in feeds:
         objects = discover(settings, day, lookback_days, feeds=(name,)).for_feed(name)

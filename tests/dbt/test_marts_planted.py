@@ -187,15 +187,15 @@ def test_national_export_of_a_month_validates(city: dict[str, Any]) -> None:
     from ingest.storage import get_bytes
 
     manifest = export_month(settings, CITY, "2026-09", as_of=datetime(2026, 10, 20, tzinfo=UTC))
-    assert manifest["attendance_records"] > 0 and manifest["payroll_records"] > 0
+    assert manifest.attendance_records > 0 and manifest.payroll_records > 0
     creds = Credentials(settings.national_appid, settings.national_appsecret)
-    for key in manifest["files"]:
+    for key in manifest.files:
         req = json.loads(get_bytes(settings.s3, key))
         validate(req, creds)  # field list, formats, signature, encryption
     # buddy punches (face mismatch) are not exported as attendance: the city plants them
     # in its last month only (where gate captures exist), so September skips exactly none
-    assert manifest["skipped_mismatch"] == len(_buddy_dates(city, "2026-09")) == 0
-    sample = json.loads(get_bytes(settings.s3, manifest["files"][0]))
+    assert manifest.skipped_mismatch == len(_buddy_dates(city, "2026-09")) == 0
+    sample = json.loads(get_bytes(settings.s3, manifest.files[0]))
     item = json.loads(sample["data"])["dataList"][0]
     assert len(decrypt(item["idCardNumber"], creds)) == 18
 
