@@ -147,11 +147,12 @@ def test_gate_failed_names_every_failed_expectation_and_is_a_data_error() -> Non
 def city(stack: dict[str, Any]) -> dict[str, Any]:
     """GIVEN a tiny seeded city whose registry and roster of DAY are published."""
     from ingest.config import Settings
-    from ingest.pipeline import ingest_day
+    from ingest.pipeline import ingest_day, prepare_warehouse
     from ingest.seed.city import CitySpec, write_city
 
     settings = Settings.from_env()
     empty_stack(settings)
+    prepare_warehouse(settings)  # the schema is created once per run, not by the steps
     report = write_city(
         settings.s3, CitySpec(projects=1, workers_per_project=6, start=DAY, days=1, seed=7)
     )
@@ -528,13 +529,14 @@ def test_failed_gate_is_a_data_error_and_fails_the_airflow_task(
 
 
 def test_seeded_city_week_then_a_volume_collapse(clean: Any) -> None:
-    from ingest.pipeline import ingest_day
-    from ingest.quality.gate import GateFailed
+    from ingest.errors import GateFailed
+    from ingest.pipeline import ingest_day, prepare_warehouse
     from ingest.quality.results import DATA_QUALITY_MART_SQL
     from ingest.seed.city import CitySpec, write_city
     from ingest.storage import get_bytes, put_bytes
 
     settings = clean
+    prepare_warehouse(settings)  # the schema is created once per run, not by the steps
     # GIVEN a one-site city (30 workers) over 8 days whose first week loads cleanly
     write_city(settings.s3, CitySpec(projects=1, workers_per_project=30, start=DAY, days=8, seed=7))
     for i in range(7):
