@@ -42,7 +42,6 @@ __all__ = [
     "GateOutcome",
     "GateResult",
     "gate",
-    "gate_batch",
     "record",
     "run_gate",
 ]
@@ -494,7 +493,3 @@ def gate(settings: Any, feed: str, load_id: str, *, docs: bool = True) -> GateOu
     if failed:
         raise GateFailed(results, outcome)
     return outcome
-
-
-#: The name ``ingest.pipeline`` called before the one entry point; same function.
-gate_batch = gate
