@@ -46,7 +46,7 @@ def run_gate_task(
             return gate(settings, feed, load_id).to_xcom()
         except GateFailed as exc:
             ti = (context or {}).get("ti")
-            if ti is not None:
+            if ti is not None and exc.outcome is not None:
                 ti.xcom_push(key="gate_result", value=exc.outcome.to_xcom())
             raise
 

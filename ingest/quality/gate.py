@@ -4,7 +4,7 @@
 ``load_id`` = the batch's load id; GX batch parameter ``load_id``), records every result in
 ``ops.gate_results`` and returns a :class:`GateOutcome` (frozen; ``to_xcom()`` is what
 Airflow gets). On a critical failure it marks the batch ``gate_failed`` and raises
-:class:`GateFailed` (an :class:`ingest.errors.GateFailed`, hence a
+:class:`GateFailed` (re-exported here: the very class :class:`ingest.errors.GateFailed`, a
 :class:`~ingest.errors.DataError`: no retry) naming every failed expectation.
 
 Every batch is validated with result format ``BOOLEAN_ONLY`` (one aggregate query for all
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest import errors
+from ingest.errors import GateFailed
 from ingest.quality import project
 from ingest.quality import volume as vol
 from ingest.quality.results import record
@@ -41,6 +41,7 @@ __all__ = [
     "GateFailed",
     "GateOutcome",
     "GateResult",
+    "failure_message",
     "gate",
     "record",
     "run_gate",
@@ -230,28 +231,21 @@ def _describe(f: dict[str, Any]) -> str:
     )
 
 
-class GateFailed(errors.GateFailed):
-    """A critical expectation failed: the batch must not be published.
-
-    An :class:`ingest.errors.GateFailed` (a data error: Airflow fails the task without
-    retry). ``results`` holds every dataset's evidence, ``result`` the first failed one,
-    ``outcome`` the :class:`GateOutcome` (what the Airflow wrapper pushes to XCom)."""
-
-    def __init__(self, results: Sequence[GateResult], outcome: GateOutcome) -> None:
-        self.results = list(results)
-        failed = [r for r in self.results if not r.success]
-        self.result = failed[0] if failed else self.results[0]
-        self.outcome = outcome
-        lines = []
-        for r in failed:
-            lines.append(
-                f"gate failed for {r.dataset} batch {r.load_id} ({r.row_count} rows): "
-                f"{len(r.critical)} critical expectation(s) failed; the batch stays in "
-                f"staging.{r.dataset} and is not published"
-            )
-            lines += [f"  - {_describe(f)}" for f in r.critical]
-            lines += [f"  - {_describe(f)}" for f in r.warnings]
-        super().__init__("\n".join(lines))
+def failure_message(results: Sequence[GateResult]) -> str:
+    """The message of :class:`GateFailed`: every failed dataset of the batch with every
+    failed expectation (critical, then warnings), its count and sample values."""
+    lines = []
+    for r in results:
+        if r.success:
+            continue
+        lines.append(
+            f"gate failed for {r.dataset} batch {r.load_id} ({r.row_count} rows): "
+            f"{len(r.critical)} critical expectation(s) failed; the batch stays in "
+            f"staging.{r.dataset} and is not published"
+        )
+        lines += [f"  - {_describe(f)}" for f in r.critical]
+        lines += [f"  - {_describe(f)}" for f in r.warnings]
+    return "\n".join(lines)
 
 
 # --- running -----------------------------------------------------------------------------
@@ -457,7 +451,7 @@ def gate(settings: Any, feed: str, load_id: str, *, docs: bool = True) -> GateOu
     the :class:`GateOutcome`.
 
     All datasets are validated (and recorded) even after a failure, so the evidence is
-    complete; then a failed batch is marked ``gate_failed`` and :class:`GateFailed` (an
+    complete; then a failed batch is marked ``gate_failed`` and :class:`GateFailed` (that is
     :class:`ingest.errors.GateFailed`) names every failed expectation of every dataset,
     with counts and sample values. ``settings``: anything with a ``warehouse_dsn``
     (:class:`ingest.config.Settings`).
@@ -491,5 +485,5 @@ def gate(settings: Any, feed: str, load_id: str, *, docs: bool = True) -> GateOu
         docs=location,
     )
     if failed:
-        raise GateFailed(results, outcome)
+        raise GateFailed(failure_message(results), results=results, outcome=outcome)
     return outcome

@@ -87,7 +87,8 @@ def test_the_severity_table_in_the_docs_is_current() -> None:
 
 def test_gate_failed_names_every_failed_expectation_and_is_a_data_error() -> None:
     from ingest import errors
-    from ingest.quality.gate import DatasetOutcome, GateFailed, GateOutcome, GateResult
+    from ingest.quality import gate as gx_gate
+    from ingest.quality.gate import DatasetOutcome, GateOutcome, GateResult, failure_message
 
     # GIVEN the results of a batch with one critical and one warning failure
     def failure(check: str, severity: str, count: int, sample: list[Any]) -> dict[str, Any]:
@@ -118,9 +119,10 @@ def test_gate_failed_names_every_failed_expectation_and_is_a_data_error() -> Non
     )
     outcome = GateOutcome("zkteco", bad.load_id, False, (DatasetOutcome.of(bad),))
     # WHEN the gate's error is built from them
-    exc = GateFailed([bad], outcome)
-    # THEN it is the error policy's GateFailed (a data error: no retry)
-    assert isinstance(exc, errors.GateFailed) and isinstance(exc, errors.DataError)
+    exc = gx_gate.GateFailed(failure_message([bad]), results=[bad], outcome=outcome)
+    # THEN it is the error policy's GateFailed itself (a data error: no retry)
+    assert gx_gate.GateFailed is errors.GateFailed
+    assert type(exc) is errors.GateFailed and isinstance(exc, errors.DataError)
     assert exc.results == [bad] and exc.result is bad and exc.outcome is outcome
     # AND its message names every failed expectation with its count and sample values
     message = str(exc)
