@@ -24,13 +24,16 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingest.errors import GateFailed
 from ingest.quality import project
 from ingest.quality import volume as vol
 from ingest.quality.results import record
 from ingest.quality.suites import CRITICAL, SUITES, WARNING, Check, Suite
+
+if TYPE_CHECKING:
+    from ingest.config import Settings
 
 __all__ = [
     "CRITICAL",
@@ -445,7 +448,7 @@ def run_gate(warehouse_dsn: str, dataset: str, load_id: str, *, docs: bool = Tru
     return result
 
 
-def gate(settings: Any, feed: str, load_id: str, *, docs: bool = True) -> GateOutcome:
+def gate(settings: Settings, feed: str, load_id: str, *, docs: bool = True) -> GateOutcome:
     """The gate: validate every dataset of a feed's staged batch, record every result in
     ``ops.gate_results``, build the batch's Data Docs (unless ``docs`` is false) and return
     the :class:`GateOutcome`.
@@ -453,14 +456,13 @@ def gate(settings: Any, feed: str, load_id: str, *, docs: bool = True) -> GateOu
     All datasets are validated (and recorded) even after a failure, so the evidence is
     complete; then a failed batch is marked ``gate_failed`` and :class:`GateFailed` (that is
     :class:`ingest.errors.GateFailed`) names every failed expectation of every dataset,
-    with counts and sample values. ``settings``: anything with a ``warehouse_dsn``
-    (:class:`ingest.config.Settings`).
+    with counts and sample values.
     """
     from ingest.warehouse import loader
     from ingest.warehouse.datasets import feed_datasets
     from ingest.warehouse.db import connect
 
-    dsn: str = settings.warehouse_dsn
+    dsn = settings.warehouse_dsn
     results = [
         run_gate(dsn, ds.name, load_id, docs=False)
         for ds in feed_datasets(feed)
