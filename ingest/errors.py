@@ -12,7 +12,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the gate's result types (no import at run time)
+    from ingest.quality.gate import GateOutcome, GateResult
 
 
 class SitepassError(RuntimeError):
@@ -24,7 +29,30 @@ class DataError(SitepassError):
 
 
 class GateFailed(DataError):
-    """A critical expectation failed: the batch must not be published (see ingest.quality)."""
+    """A critical expectation failed: the batch must not be published (see ingest.quality).
+
+    Raised by the one gate entry point :func:`ingest.quality.gate.gate` (which is where
+    the message naming every failed expectation with counts and sample values is written).
+    ``results`` holds every dataset's evidence (``GateResult``), ``outcome`` the batch's
+    failed ``GateOutcome`` (what the Airflow wrapper pushes to XCom); ``result`` is the
+    first failed dataset's evidence."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        results: Sequence[GateResult] = (),
+        outcome: GateOutcome | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.results: list[GateResult] = list(results)
+        self.outcome = outcome
+
+    @property
+    def result(self) -> GateResult | None:
+        """The first failed dataset's evidence (else the first dataset's; None if none)."""
+        failed = [r for r in self.results if not r.success]
+        return next(iter(failed or self.results), None)
 
 
 class ConfigError(DataError):

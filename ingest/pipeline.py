@@ -255,11 +255,14 @@ def _payroll_not_yet(data: bytes, interval: Interval) -> bool:
     return last_day < max(dates) <= last_day + timedelta(days=PAYROLL_DEFER_DAYS)
 
 
-def gate_feed(settings: Settings, feed: str, load_id: str, *, docs: bool = True) -> None:
-    """Validate every dataset of a staged batch (all are recorded; Data Docs built once
-    unless ``docs`` is false); raise :class:`~ingest.errors.GateFailed` naming every failed
-    expectation."""
-    gx_gate.gate_batch(settings, feed, load_id, docs=docs)
+def gate_feed(
+    settings: Settings, feed: str, load_id: str, *, docs: bool = True
+) -> gx_gate.GateOutcome:
+    """Validate every dataset of a staged batch through the one gate entry point
+    (:func:`ingest.quality.gate.gate`: all are recorded; Data Docs built once unless
+    ``docs`` is false) and return its :class:`~ingest.quality.gate.GateOutcome`; raise
+    :class:`~ingest.errors.GateFailed` naming every failed expectation."""
+    return gx_gate.gate(settings, feed, load_id, docs=docs)
 
 
 def publish_feed(settings: Settings, feed: str, load_id: str) -> BatchResult:

@@ -1,37 +1,51 @@
-"""Run a dataset's checkpoint on one staged batch, inside PostgreSQL.
+"""The quality gate: one entry point, :func:`gate`, for every caller (pipeline, DAG, plugin).
 
-The batch is ``staging.<dataset>`` where ``load_id`` = the batch's load id (GX batch
-parameter ``load_id``). Every batch is validated with result format ``BOOLEAN_ONLY`` (one
-aggregate query for all column checks, no sample queries); a batch with any failed
-expectation is validated again with ``SUMMARY`` to collect counts and sample values for
-the error, the result table and Data Docs. Volume parameters and the run day are
-computed first (:mod:`ingest.quality.volume`).
+:func:`gate` validates every dataset of a feed's staged batch (``staging.<dataset>`` where
+``load_id`` = the batch's load id; GX batch parameter ``load_id``), records every result in
+``ops.gate_results`` and returns a :class:`GateOutcome` (frozen; ``to_xcom()`` is what
+Airflow gets). On a critical failure it marks the batch ``gate_failed`` and raises
+:class:`GateFailed` (re-exported here: the very class :class:`ingest.errors.GateFailed`, a
+:class:`~ingest.errors.DataError`: no retry) naming every failed expectation.
 
-Public API (kept for ``ingest.pipeline``): :data:`SUITES`, :func:`run_gate`,
-:func:`record`, :class:`GateResult`, :class:`GateFailed`. :func:`gate_batch` gates every
-dataset of a feed's batch at once (what the Airflow helper in ``plugins/`` calls).
+Every batch is validated with result format ``BOOLEAN_ONLY`` (one aggregate query for all
+column checks, no sample queries); a batch with any failed expectation is validated again
+with ``SUMMARY`` to collect counts and sample values for the error, the result table and
+Data Docs. Volume parameters and the run day are computed first
+(:mod:`ingest.quality.volume`). :func:`run_gate` is the checkpoint of one dataset (no
+recording), used by :func:`gate`, tests and ``bench/``. Timing the gate against the load
+is the benchmark's business (``bench/gate_vs_load.py``), not the gate's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ingest.errors import GateFailed
 from ingest.quality import project
 from ingest.quality import volume as vol
 from ingest.quality.results import record
 from ingest.quality.suites import CRITICAL, SUITES, WARNING, Check, Suite
 
+if TYPE_CHECKING:
+    from ingest.config import Settings
+
 __all__ = [
     "CRITICAL",
     "SUITES",
     "WARNING",
+    "DatasetOutcome",
+    "DocsLocation",
     "GateFailed",
+    "GateOutcome",
     "GateResult",
-    "gate_batch",
+    "failure_message",
+    "gate",
     "record",
     "run_gate",
 ]
@@ -42,20 +56,24 @@ SAMPLE_SIZE = 5
 _BULKY_KWARGS = {"batch_id", "unexpected_rows_query", "value_set", "column_list", "column_set"}
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class GateResult:
+    """One checkpoint run of one dataset: the evidence recorded in ``ops.gate_results``.
+
+    ``failures`` are the JSON records stored in ``ops.gate_results.failures`` (check id, GX
+    expectation, severity, counts, observed value, sample values, error)."""
+
     dataset: str
     load_id: str
     suite: str
     success: bool  # no critical failure
     evaluated: int
-    failures: list[dict[str, Any]] = field(default_factory=list)  # critical and warning
+    failures: tuple[dict[str, Any], ...] = ()  # critical and warning
     row_count: int | None = None
     seconds: float | None = None  # checkpoint time (both passes), excluding Data Docs
-    load_seconds: float | None = None
     statistics: dict[str, Any] = field(default_factory=dict)
     volume: dict[str, Any] = field(default_factory=dict)
-    result_ids: list[Any] = field(default_factory=list, repr=False)  # GX validation results
+    result_ids: tuple[Any, ...] = field(default=(), repr=False)  # GX validation results
 
     @property
     def critical(self) -> list[dict[str, Any]]:
@@ -65,37 +83,136 @@ class GateResult:
     def warnings(self) -> list[dict[str, Any]]:
         return [f for f in self.failures if f["severity"] != CRITICAL]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "dataset": self.dataset,
-            "load_id": self.load_id,
-            "suite": self.suite,
-            "success": self.success,
-            "evaluated": self.evaluated,
-            "failed": len(self.failures),
-            "critical": len(self.critical),
-            "warnings": len(self.warnings),
-            "row_count": self.row_count,
-            "gate_seconds": None if self.seconds is None else round(self.seconds, 3),
-            "load_seconds": None if self.load_seconds is None else round(self.load_seconds, 3),
-            "statistics": self.statistics,
-            "volume": self.volume,
-            "failures": self.failures,
-        }
-
     def summary(self) -> str:
-        timing = (
-            ""
-            if self.seconds is None
-            else f", gate {self.seconds:.3f} s"
-            + ("" if self.load_seconds is None else f" vs load {self.load_seconds:.3f} s")
-        )
+        timing = "" if self.seconds is None else f", gate {self.seconds:.3f} s"
         head = (
             f"{self.dataset} batch {self.load_id}: {self.row_count} rows, "
             f"{self.evaluated} expectations, {len(self.critical)} critical and "
             f"{len(self.warnings)} warning failures{timing}"
         )
         return "\n".join([head, *(f"  - {_describe(f)}" for f in self.failures)])
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetOutcome:
+    """What the gate concluded for one dataset of the batch."""
+
+    dataset: str
+    suite: str
+    success: bool
+    rows: int | None
+    evaluated: int
+    critical: tuple[str, ...]  # check ids of failed critical expectations
+    warnings: tuple[str, ...]  # check ids of failed warning expectations
+    gate_seconds: float | None  # checkpoint time (both passes), excluding Data Docs
+
+    @classmethod
+    def of(cls, result: GateResult) -> DatasetOutcome:
+        return cls(
+            dataset=result.dataset,
+            suite=result.suite,
+            success=result.success,
+            rows=result.row_count,
+            evaluated=result.evaluated,
+            critical=tuple(f["check"] for f in result.critical),
+            warnings=tuple(f["check"] for f in result.warnings),
+            gate_seconds=None if result.seconds is None else round(result.seconds, 3),
+        )
+
+    def to_xcom(self) -> dict[str, Any]:
+        return {
+            "dataset": self.dataset,
+            "suite": self.suite,
+            "success": self.success,
+            "rows": self.rows,
+            "evaluated": self.evaluated,
+            "critical": list(self.critical),
+            "warnings": list(self.warnings),
+            "gate_seconds": self.gate_seconds,
+        }
+
+    @classmethod
+    def from_xcom(cls, data: dict[str, Any]) -> DatasetOutcome:
+        return cls(
+            dataset=str(data["dataset"]),
+            suite=str(data["suite"]),
+            success=bool(data["success"]),
+            rows=data.get("rows"),
+            evaluated=int(data["evaluated"]),
+            critical=tuple(data.get("critical", ())),
+            warnings=tuple(data.get("warnings", ())),
+            gate_seconds=data.get("gate_seconds"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DocsLocation:
+    """Where the Data Docs of the batch were published (a failure to publish is not one of
+    the gate's: it is reported here and logged)."""
+
+    local: str | None = None  # file URL of the local site's page
+    s3: str | None = None  # s3:// URL of the mirrored index
+    error: str | None = None
+
+    @classmethod
+    def of(cls, published: dict[str, Any]) -> DocsLocation:
+        s3 = published.get("s3")
+        return cls(
+            local=published.get("local"),
+            s3=s3.get("url") if isinstance(s3, dict) else None,
+            error=published.get("error"),
+        )
+
+    def to_xcom(self) -> dict[str, Any]:
+        return {"local": self.local, "s3": self.s3, "error": self.error}
+
+
+@dataclass(frozen=True, slots=True)
+class GateOutcome:
+    """The gate's verdict on one feed's staged batch (:func:`gate`'s return value).
+
+    ``load_id`` is None only for :meth:`nothing_staged` (a feed with nothing new)."""
+
+    feed: str
+    load_id: str | None
+    success: bool  # no critical failure in any dataset
+    datasets: tuple[DatasetOutcome, ...] = ()
+    docs: DocsLocation | None = None  # None when Data Docs were not built
+
+    @classmethod
+    def nothing_staged(cls, feed: str) -> GateOutcome:
+        return cls(feed=feed, load_id=None, success=True)
+
+    @property
+    def gate_seconds(self) -> float:
+        """Checkpoint time of every dataset of the batch (Data Docs excluded)."""
+        return round(sum(d.gate_seconds or 0.0 for d in self.datasets), 3)
+
+    @property
+    def critical(self) -> tuple[str, ...]:
+        return tuple(f"{d.dataset}:{c}" for d in self.datasets for c in d.critical)
+
+    def to_xcom(self) -> dict[str, Any]:
+        """JSON-safe: what Airflow stores as the gate task's XCom (and ``gate_result``)."""
+        return {
+            "feed": self.feed,
+            "load_id": self.load_id,
+            "success": self.success,
+            "datasets": [d.to_xcom() for d in self.datasets],
+            "gate_seconds": self.gate_seconds,
+            "docs": None if self.docs is None else self.docs.to_xcom(),
+        }
+
+    @classmethod
+    def from_xcom(cls, data: dict[str, Any]) -> GateOutcome:
+        docs = data.get("docs")
+        return cls(
+            feed=str(data["feed"]),
+            load_id=data.get("load_id"),
+            success=bool(data["success"]),
+            datasets=tuple(DatasetOutcome.from_xcom(d) for d in data.get("datasets", ())),
+            docs=None if docs is None else DocsLocation(**docs),
+        )
 
 
 def _describe(f: dict[str, Any]) -> str:
@@ -117,24 +234,21 @@ def _describe(f: dict[str, Any]) -> str:
     )
 
 
-class GateFailed(RuntimeError):
-    """A critical expectation failed: the batch must not be published."""
-
-    def __init__(self, result: GateResult | list[GateResult]) -> None:
-        results = result if isinstance(result, list) else [result]
-        failed = [r for r in results if not r.success]
-        self.result = failed[0] if failed else results[0]
-        self.results = results
-        lines = []
-        for r in failed:
-            lines.append(
-                f"gate failed for {r.dataset} batch {r.load_id} ({r.row_count} rows): "
-                f"{len(r.critical)} critical expectation(s) failed; the batch stays in "
-                f"staging.{r.dataset} and is not published"
-            )
-            lines += [f"  - {_describe(f)}" for f in r.critical]
-            lines += [f"  - {_describe(f)}" for f in r.warnings]
-        super().__init__("\n".join(lines))
+def failure_message(results: Sequence[GateResult]) -> str:
+    """The message of :class:`GateFailed`: every failed dataset of the batch with every
+    failed expectation (critical, then warnings), its count and sample values."""
+    lines = []
+    for r in results:
+        if r.success:
+            continue
+        lines.append(
+            f"gate failed for {r.dataset} batch {r.load_id} ({r.row_count} rows): "
+            f"{len(r.critical)} critical expectation(s) failed; the batch stays in "
+            f"staging.{r.dataset} and is not published"
+        )
+        lines += [f"  - {_describe(f)}" for f in r.critical]
+        lines += [f"  - {_describe(f)}" for f in r.warnings]
+    return "\n".join(lines)
 
 
 # --- running -----------------------------------------------------------------------------
@@ -236,7 +350,7 @@ def _empty_batch(suite: Suite, load_id: str, base: vol.Baseline) -> GateResult:
         suite.name,
         success,
         evaluated,
-        failures,
+        tuple(failures),
         0,
         volume=base.as_dict(),
         statistics={
@@ -258,24 +372,15 @@ def _run(cp: Any, load_id: str, params: dict[str, Any], run_name: str) -> Any:
         )
 
 
-def run_gate(
-    warehouse_dsn: str,
-    dataset: str,
-    load_id: str,
-    *,
-    load_seconds: float | None = None,
-    docs: bool = True,
-) -> GateResult:
-    """Validate the staged batch; return the result (the caller decides on publish).
+def run_gate(warehouse_dsn: str, dataset: str, load_id: str, *, docs: bool = True) -> GateResult:
+    """Validate the staged batch of one dataset; return the result (not recorded: the
+    caller decides on recording and publishing; :func:`gate` does both).
 
     ``docs``: also build the Data Docs pages of this result (local site + S3 mirror;
-    failures to publish docs are logged, never raised).
+    failures to publish docs are logged, never raised; locations in ``statistics["docs"]``).
     """
     started = time.perf_counter()
     suite = SUITES[dataset]()
-    load_source = "caller"
-    if load_seconds is None:
-        load_seconds, load_source = staged_seconds(warehouse_dsn, load_id), "audit_span"
     base = _parameters(warehouse_dsn, suite, load_id)
     context = project.get_context(warehouse_dsn)
     from great_expectations.exceptions import exceptions as gx_exc
@@ -290,11 +395,8 @@ def run_gate(
             run = _run(project.checkpoint(context, suite), load_id, base.params, load_id)
     except gx_exc.NoAvailableBatchesError:
         log.info("gate: batch %s of %s has no staged rows", load_id, dataset)
-        result = _empty_batch(suite, load_id, base)
-        result.seconds = time.perf_counter() - started
-        result.load_seconds = load_seconds
-        result.statistics["load_seconds_source"] = load_source
-        return result
+        empty = _empty_batch(suite, load_id, base)
+        return dataclasses.replace(empty, seconds=time.perf_counter() - started)
     vr = next(iter(run.run_results.values()))
     result_ids = list(run.run_results)
     stats = dict(vr.statistics)
@@ -314,98 +416,76 @@ def run_gate(
     reconciled = suite.reconcile and all(f["check"] != "rows.reconcile" for f in failures)
     rows = _row_count(warehouse_dsn, dataset, load_id, from_audit=reconciled)
     success = not any(f["severity"] == CRITICAL for f in failures)
+    statistics: dict[str, Any] = {
+        k: stats[k]
+        for k in (
+            "evaluated_expectations",
+            "successful_expectations",
+            "unsuccessful_expectations",
+            "success_percent",
+        )
+        if k in stats
+    }
+    seconds = time.perf_counter() - started
+    if docs:
+        from ingest.quality import docs as gx_docs
+
+        statistics["docs"] = gx_docs.publish(warehouse_dsn, result_ids)
     result = GateResult(
         dataset,
         load_id,
         suite.name,
         success,
         int(stats["evaluated_expectations"]),
-        failures,
+        tuple(failures),
         rows,
+        seconds=seconds,
         volume=base.as_dict(),
-        load_seconds=load_seconds,
-        statistics={
-            k: stats[k]
-            for k in (
-                "evaluated_expectations",
-                "successful_expectations",
-                "unsuccessful_expectations",
-                "success_percent",
-            )
-            if k in stats
-        },
-        result_ids=result_ids,
+        statistics=statistics,
+        result_ids=tuple(result_ids),
     )
-    result.seconds = time.perf_counter() - started
-    result.statistics["load_seconds_source"] = load_source
     log.info("gate %s", result.summary())
-    if docs:
-        from ingest.quality import docs as gx_docs
-
-        result.statistics["docs"] = gx_docs.publish(warehouse_dsn, result_ids)
     return result
 
 
-def gate_batch(
-    settings: Any,
-    feed: str,
-    load_id: str,
-    *,
-    load_seconds: float | None = None,
-    raise_on_failure: bool = True,
-    docs: bool = True,
-) -> list[GateResult]:
-    """Gate every dataset of a feed's staged batch; record every result.
+def gate(settings: Settings, feed: str, load_id: str, *, docs: bool = True) -> GateOutcome:
+    """The gate: validate every dataset of a feed's staged batch, record every result in
+    ``ops.gate_results``, build the batch's Data Docs (unless ``docs`` is false) and return
+    the :class:`GateOutcome`.
 
     All datasets are validated (and recorded) even after a failure, so the evidence is
-    complete; then a failed batch is marked ``gate_failed`` and :class:`GateFailed` names
-    every failed expectation of every dataset.
+    complete; then a failed batch is marked ``gate_failed`` and :class:`GateFailed` (that is
+    :class:`ingest.errors.GateFailed`) names every failed expectation of every dataset,
+    with counts and sample values.
     """
     from ingest.warehouse import loader
     from ingest.warehouse.datasets import feed_datasets
     from ingest.warehouse.db import connect
 
-    results = []
-    for ds in feed_datasets(feed):
-        if ds.name not in SUITES:
-            continue
-        results.append(
-            run_gate(
-                settings.warehouse_dsn, ds.name, load_id, load_seconds=load_seconds, docs=False
-            )
-        )
+    dsn = settings.warehouse_dsn
+    results = [
+        run_gate(dsn, ds.name, load_id, docs=False)
+        for ds in feed_datasets(feed)
+        if ds.name in SUITES
+    ]
     failed = any(not r.success for r in results)
-    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+    with connect(dsn) as conn, conn.cursor() as cur:
         for r in results:
             record(cur, r)
         if failed:
             loader.mark_gate_failed(cur, load_id)
+    location = None
     if docs:
         from ingest.quality import docs as gx_docs
 
-        ids = [i for r in results for i in r.result_ids]
-        urls = gx_docs.publish(settings.warehouse_dsn, ids)
-        for r in results:
-            r.statistics["docs"] = urls
-    if failed and raise_on_failure:
-        raise GateFailed(results)
-    return results
-
-
-def staged_seconds(warehouse_dsn: str, load_id: str) -> float | None:
-    """Estimated stage time of a batch when the caller did not measure it: the span of its
-    objects' ``ops.load_audit.staged_at`` (each set after its object is parsed and copied),
-    scaled by n/(n-1) for the first object; None for a single-object batch."""
-    from ingest.warehouse.db import connect
-
-    with connect(warehouse_dsn) as conn, conn.cursor() as cur:
-        cur.execute(
-            "select extract(epoch from max(staged_at) - min(staged_at)), count(*) "
-            "from ops.load_audit where load_id = %s",
-            (load_id,),
-        )
-        row = cur.fetchone()
-    if not row or row[0] is None or not row[1] or row[1] < 2:
-        return None
-    n = int(row[1])
-    return float(row[0]) * n / (n - 1)
+        location = DocsLocation.of(gx_docs.publish(dsn, [i for r in results for i in r.result_ids]))
+    outcome = GateOutcome(
+        feed=feed,
+        load_id=load_id,
+        success=not failed,
+        datasets=tuple(DatasetOutcome.of(r) for r in results),
+        docs=location,
+    )
+    if failed:
+        raise GateFailed(failure_message(results), results=results, outcome=outcome)
+    return outcome

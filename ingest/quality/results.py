@@ -3,8 +3,9 @@
 ``ops.gate_results`` is created by :mod:`ingest.warehouse.schema`; the gate adds the
 columns it needs for the data-quality mart (idempotently, only when missing) and upserts
 one row per (load id, suite). :data:`DATA_QUALITY_MART_SQL` is the data-quality mart
-(pass rate per source per day, gate time next to load time); ``docs/quality-gate.md`` has
-it as the dbt model ``marts/quality/fct_gate_daily``.
+(pass rate per source per day, gate time); ``docs/quality-gate.md`` has it as the dbt
+model ``marts/quality/fct_gate_daily``. The column ``load_seconds`` of ``ops.gate_results``
+is no longer written (gate vs load time is measured by ``bench/gate_vs_load.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ EXTRA_COLUMNS = {
     "critical": "integer",
     "warnings": "integer",
     "gate_seconds": "numeric",
-    "load_seconds": "numeric",
     "statistics": "jsonb",
     "volume": "jsonb",
 }
@@ -54,15 +54,14 @@ def record(cur: Any, result: GateResult) -> None:
     cur.execute(
         """insert into ops.gate_results
                (load_id, dataset, suite, success, evaluated, failed, row_count, failures,
-                feed, run_day, critical, warnings, gate_seconds, load_seconds, statistics,
-                volume)
-           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                feed, run_day, critical, warnings, gate_seconds, statistics, volume)
+           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
            on conflict (load_id, suite) do update set success = excluded.success,
                evaluated = excluded.evaluated, failed = excluded.failed,
                row_count = excluded.row_count, failures = excluded.failures,
                feed = excluded.feed, run_day = excluded.run_day,
                critical = excluded.critical, warnings = excluded.warnings,
-               gate_seconds = excluded.gate_seconds, load_seconds = excluded.load_seconds,
+               gate_seconds = excluded.gate_seconds,
                statistics = excluded.statistics, volume = excluded.volume,
                run_at = clock_timestamp()""",
         (
@@ -79,7 +78,6 @@ def record(cur: Any, result: GateResult) -> None:
             len(result.critical),
             len(result.warnings),
             result.seconds,
-            result.load_seconds,
             json.dumps(result.statistics, default=str),
             json.dumps(result.volume, default=str),
         ),
@@ -97,8 +95,7 @@ with batches as (
            sum(critical) as critical_failures,
            sum(warnings) as warnings,
            sum(row_count) as rows_gated,
-           sum(gate_seconds) as gate_seconds,
-           max(load_seconds) as load_seconds
+           sum(gate_seconds) as gate_seconds
       from ops.gate_results
      where feed is not null
      group by 1, 2, 3
@@ -114,9 +111,7 @@ select feed as source,
        sum(critical_failures) as critical_failures,
        sum(warnings) as warnings,
        sum(rows_gated) as rows_gated,
-       round(sum(gate_seconds), 3) as gate_seconds,
-       round(sum(load_seconds), 3) as load_seconds,
-       round(sum(gate_seconds) / nullif(sum(load_seconds), 0), 3) as gate_to_load_ratio
+       round(sum(gate_seconds), 3) as gate_seconds
   from batches
  group by 1, 2
 """

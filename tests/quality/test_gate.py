@@ -9,6 +9,7 @@ a seeded city stops the day, and the data-quality mart shows it.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -84,6 +85,63 @@ def test_the_severity_table_in_the_docs_is_current() -> None:
     )
 
 
+def test_gate_failed_names_every_failed_expectation_and_is_a_data_error() -> None:
+    from ingest import errors
+    from ingest.quality import gate as gx_gate
+    from ingest.quality.gate import DatasetOutcome, GateOutcome, GateResult, failure_message
+
+    # GIVEN the results of a batch with one critical and one warning failure
+    def failure(check: str, severity: str, count: int, sample: list[Any]) -> dict[str, Any]:
+        return {
+            "check": check,
+            "expectation": "expect_no_unexpected_rows",
+            "severity": severity,
+            "column": None,
+            "unexpected_count": count,
+            "element_count": 10,
+            "observed_value": count,
+            "sample": sample,
+            "error": None,
+        }
+
+    bad = GateResult(
+        "zkteco_punches",
+        "zkteco:20261102:x",
+        "zkteco_punches_gate",
+        False,
+        12,
+        (
+            failure("ref.roster", "critical", 2, ["99999"]),
+            failure("code.status", "warning", 1, [9]),
+        ),
+        10,
+        seconds=0.5,
+    )
+    outcome = GateOutcome("zkteco", bad.load_id, False, (DatasetOutcome.of(bad),))
+    # WHEN the gate's error is built from them
+    exc = gx_gate.GateFailed(failure_message([bad]), results=[bad], outcome=outcome)
+    # THEN it is the error policy's GateFailed itself (a data error: no retry)
+    assert gx_gate.GateFailed is errors.GateFailed
+    assert type(exc) is errors.GateFailed and isinstance(exc, errors.DataError)
+    assert exc.results == [bad] and exc.result is bad and exc.outcome is outcome
+    # AND its message names every failed expectation with its count and sample values
+    message = str(exc)
+    assert "gate failed for zkteco_punches batch zkteco:20261102:x (10 rows)" in message
+    assert (
+        '[critical] ref.roster (expect_no_unexpected_rows): 2 unexpected of 10 e.g. ["99999"]'
+        in (message)
+    )
+    assert "[warning] code.status (expect_no_unexpected_rows): 1 unexpected of 10 e.g. [9]" in (
+        message
+    )
+    # AND the outcome goes to XCom as JSON and back unchanged
+    xcom = outcome.to_xcom()
+    assert xcom["datasets"][0]["critical"] == ["ref.roster"]
+    assert xcom["datasets"][0]["warnings"] == ["code.status"]
+    assert json.loads(json.dumps(xcom)) == xcom
+    assert GateOutcome.from_xcom(xcom) == outcome
+
+
 # --- a staged city-day ------------------------------------------------------------------
 
 
@@ -91,11 +149,12 @@ def test_the_severity_table_in_the_docs_is_current() -> None:
 def city(stack: dict[str, Any]) -> dict[str, Any]:
     """GIVEN a tiny seeded city whose registry and roster of DAY are published."""
     from ingest.config import Settings
-    from ingest.pipeline import ingest_day
+    from ingest.pipeline import ingest_day, prepare_warehouse
     from ingest.seed.city import CitySpec, write_city
 
     settings = Settings.from_env()
     empty_stack(settings)
+    prepare_warehouse(settings)  # the schema is created once per run, not by the steps
     report = write_city(
         settings.s3, CitySpec(projects=1, workers_per_project=6, start=DAY, days=1, seed=7)
     )
@@ -106,9 +165,9 @@ def city(stack: dict[str, Any]) -> dict[str, Any]:
 def _stage(settings: Any, feed: str, day: date = DAY) -> str:
     from ingest.pipeline import discover, stage_feed
 
-    objects = discover(settings, day, feeds=(feed,))[feed]
+    objects = discover(settings, day, feeds=(feed,)).for_feed(feed)
     assert objects, f"nothing to stage for {feed}"
-    return str(stage_feed(settings, feed, day, objects)["load_id"])
+    return str(stage_feed(settings, feed, day, objects).load_id)
 
 
 def _sql(settings: Any, sql: str, params: tuple[Any, ...] = ()) -> None:
@@ -247,21 +306,21 @@ def _assert_stopped(
 
 @pytest.mark.parametrize("case", list(CORRUPTIONS))
 def test_corrupted_punch_batch_fails_the_gate(punches: tuple[Any, str], case: str) -> None:
-    from ingest.pipeline import gate_feed
-    from ingest.quality.gate import GateFailed
+    from ingest.errors import GateFailed
+    from ingest.quality.gate import gate
 
     settings, load_id = punches
     corrupt, check, expectation = CORRUPTIONS[case]
     # WHEN the staged batch is corrupted and gated
     corrupt(settings, load_id)
     with pytest.raises(GateFailed) as exc:
-        gate_feed(settings, "zkteco", load_id)
+        gate(settings, "zkteco", load_id)
     _assert_stopped(settings, load_id, exc, check, expectation, "zkteco_punches")
 
 
 def test_code_outside_its_table_fails_the_gate(city: dict[str, Any]) -> None:
-    from ingest.pipeline import gate_feed
-    from ingest.quality.gate import GateFailed
+    from ingest.errors import GateFailed
+    from ingest.quality.gate import gate
     from ingest.storage import get_bytes, put_bytes
 
     settings = city["settings"]
@@ -281,7 +340,7 @@ def test_code_outside_its_table_fails_the_gate(city: dict[str, Any]) -> None:
         (load_id,),
     )
     with pytest.raises(GateFailed) as exc:
-        gate_feed(settings, "roster", load_id)
+        gate(settings, "roster", load_id)
     _assert_stopped(
         settings,
         load_id,
@@ -294,7 +353,8 @@ def test_code_outside_its_table_fails_the_gate(city: dict[str, Any]) -> None:
 
 
 def test_clean_batch_publishes_and_a_warning_does_not_stop_it(punches: tuple[Any, str]) -> None:
-    from ingest.pipeline import gate_feed, publish_feed
+    from ingest.pipeline import publish_feed
+    from ingest.quality.gate import gate
 
     settings, load_id = punches
     # GIVEN a punch whose ZKTeco status is not in code_zkteco_status (the parser only flags it)
@@ -304,9 +364,12 @@ def test_clean_batch_publishes_and_a_warning_does_not_stop_it(punches: tuple[Any
         (load_id,),
     )
     # WHEN the batch is gated
-    out = gate_feed(settings, "zkteco", load_id)
+    out = gate(settings, "zkteco", load_id)
     # THEN it passes, with the warning recorded
-    assert out["success"]
+    assert out.success
+    assert [(d.dataset, d.critical, d.warnings) for d in out.datasets] == [
+        ("zkteco_punches", (), ("code.status",))
+    ]
     (row,) = query(
         settings,
         "select success, critical, warnings, failures, gate_seconds, "
@@ -321,7 +384,7 @@ def test_clean_batch_publishes_and_a_warning_does_not_stop_it(punches: tuple[Any
     assert seconds > 0 and feed == "zkteco" and run_day == DAY and rows > 0
     # AND the batch publishes: every staged row reaches raw
     published = publish_feed(settings, "zkteco", load_id)
-    assert published["rows_loaded"] == rows
+    assert published.rows_loaded == rows
     assert query(
         settings, "select count(*) from raw.zkteco_punches where load_id = %s", (load_id,)
     ) == [(rows,)]
@@ -377,50 +440,105 @@ def test_face_verifications_suite_validates_its_table(city: dict[str, Any]) -> N
     assert run_gate(settings.warehouse_dsn, "face_verifications", load_id, docs=False).success
 
 
-def test_airflow_helper_summarises_to_xcom_and_fails_loudly(punches: tuple[Any, str]) -> None:
-    settings, load_id = punches
+def _plugin() -> Any:
     sys.path.insert(0, str(REPO / "plugins"))
     try:
-        helper = importlib.import_module("sitepass_gate")
+        return importlib.import_module("sitepass_gate")
     finally:
         sys.path.remove(str(REPO / "plugins"))
+
+
+class _TI:
+    """The part of Airflow's task instance the plugin uses."""
+
+    def __init__(self) -> None:
+        self.pushed: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
+
+
+def _untimed(xcom: dict[str, Any]) -> dict[str, Any]:
+    """An outcome's XCom without its timings (two runs never take the same time)."""
+    return {
+        **{k: v for k, v in xcom.items() if k != "gate_seconds"},
+        "datasets": [{k: v for k, v in d.items() if k != "gate_seconds"} for d in xcom["datasets"]],
+    }
+
+
+def test_plugin_and_entry_point_return_the_same_xcom(punches: tuple[Any, str]) -> None:
+    from ingest.quality.gate import GateOutcome, gate
+
+    settings, load_id = punches
+    helper = _plugin()
+    # WHEN the entry point and the Airflow helper gate the same clean batch
+    direct = gate(settings, "zkteco", load_id).to_xcom()
+    via_airflow = helper.run_gate_task("zkteco", load_id, settings=settings)
+    # THEN both return the outcome's XCom: same keys, same verdict, same facts
+    assert _untimed(via_airflow) == _untimed(direct)
+    assert via_airflow["success"] and via_airflow["feed"] == "zkteco"
+    assert via_airflow["load_id"] == load_id
+    assert [d["dataset"] for d in via_airflow["datasets"]] == ["zkteco_punches"]
+    (ds,) = via_airflow["datasets"]
+    assert ds["rows"] > 0 and ds["evaluated"] > 0 and ds["critical"] == []
+    assert ds["gate_seconds"] > 0 and via_airflow["gate_seconds"] > 0
+    assert via_airflow["docs"] is not None and via_airflow["docs"]["local"]
+    # AND no load time is reported by the gate (bench/ measures it)
+    assert "load_seconds" not in via_airflow and "gate_to_load" not in via_airflow
+    # AND the XCom is JSON and reads back into the same outcome
+    assert json.loads(json.dumps(via_airflow)) == via_airflow
+    assert GateOutcome.from_xcom(via_airflow).to_xcom() == via_airflow
+    # AND GX was kept quiet
+    assert logging.getLogger("great_expectations").getEffectiveLevel() >= logging.WARNING
+    # AND a feed that staged nothing has the same shape through the operator, gated nothing
+    skipped = helper.GxGateOperator(task_id="gate", feed="zkteco", load_id=None).execute({})
+    assert skipped == GateOutcome.nothing_staged("zkteco").to_xcom()
+    assert set(skipped) == set(direct) and skipped["success"] and skipped["datasets"] == []
+
+
+def test_failed_gate_is_a_data_error_and_fails_the_airflow_task(
+    punches: tuple[Any, str],
+) -> None:
     from airflow.sdk.exceptions import AirflowFailException
 
-    # WHEN the helper gates a clean batch
-    summary = helper.run_gate_task("zkteco", load_id, load_seconds=2.0, settings=settings)
-    # THEN it returns a summary for XCom, with gate time next to load time, GX kept quiet
-    assert summary["success"] and summary["load_seconds"] == 2.0
-    assert summary["gate_to_load"] == round(summary["gate_seconds"] / 2.0, 3)
-    assert [d["dataset"] for d in summary["datasets"]] == ["zkteco_punches"]
-    assert logging.getLogger("great_expectations").getEffectiveLevel() >= logging.WARNING
+    from ingest import errors
+    from ingest.quality.gate import gate
 
-    # WHEN the batch is corrupted: the summary is pushed to XCom and the task fails
+    settings, load_id = punches
+    helper = _plugin()
+    # GIVEN a staged batch with a punch of a worker on no roster
     _unknown_worker(settings, load_id)
-
-    class TI:
-        def __init__(self) -> None:
-            self.pushed: dict[str, Any] = {}
-
-        def xcom_push(self, key: str, value: Any) -> None:
-            self.pushed[key] = value
-
-    ti = TI()
-    with pytest.raises(AirflowFailException, match=r"ref\.roster"):
+    # WHEN the entry point gates it
+    with pytest.raises(errors.GateFailed) as exc:
+        gate(settings, "zkteco", load_id)
+    # THEN it raises the error policy's GateFailed: a data error, never retried
+    assert isinstance(exc.value, errors.DataError)
+    assert errors.classify(exc.value) is errors.Verdict.DATA
+    assert "[critical] ref.roster (expect_no_unexpected_rows" in str(exc.value)
+    failed = exc.value.outcome.to_xcom()
+    assert not failed["success"] and failed["datasets"][0]["critical"] == ["ref.roster"]
+    # WHEN the Airflow helper gates it
+    ti = _TI()
+    with pytest.raises(AirflowFailException, match=r"ref\.roster") as fail:
         helper.run_gate_task("zkteco", load_id, context={"ti": ti}, settings=settings)
-    assert ti.pushed["gate_result"]["datasets"][0]["critical"] == ["ref.roster"]
+    # THEN the task fails without retry, caused by the same data error
+    assert isinstance(fail.value.__cause__, errors.GateFailed)
+    # AND the failed outcome is pushed to XCom in the entry point's shape
+    assert _untimed(ti.pushed["gate_result"]) == _untimed(failed)
 
 
 # --- a seeded city over a week: the gate and the data-quality mart ----------------------
 
 
 def test_seeded_city_week_then_a_volume_collapse(clean: Any) -> None:
-    from ingest.pipeline import ingest_day
-    from ingest.quality.gate import GateFailed
+    from ingest.errors import GateFailed
+    from ingest.pipeline import ingest_day, prepare_warehouse
     from ingest.quality.results import DATA_QUALITY_MART_SQL
     from ingest.seed.city import CitySpec, write_city
     from ingest.storage import get_bytes, put_bytes
 
     settings = clean
+    prepare_warehouse(settings)  # the schema is created once per run, not by the steps
     # GIVEN a one-site city (30 workers) over 8 days whose first week loads cleanly
     write_city(settings.s3, CitySpec(projects=1, workers_per_project=30, start=DAY, days=8, seed=7))
     for i in range(7):
