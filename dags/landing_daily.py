@@ -103,16 +103,19 @@ def landing_daily() -> None:
 
     @task
     @step
-    def gate(batch: dict[str, Any]) -> None:
-        """The feed's GX checkpoint on the staged batch. A failed critical expectation is a
-        data error: the task fails without retry and nothing is published."""
+    def gate(batch: dict[str, Any]) -> dict[str, Any]:
+        """The feed's GX checkpoint on the staged batch (its outcome is the XCom). A failed
+        critical expectation is a data error: the task fails without retry and nothing is
+        published."""
         from ingest.config import Settings
         from ingest.pipeline import gate_feed
+        from ingest.quality.gate import GateOutcome
         from ingest.results import BatchResult
 
         staged = BatchResult.from_xcom(batch)
-        if staged.load_id is not None:
-            gate_feed(Settings.from_env(), staged.feed, staged.load_id)
+        if staged.load_id is None:
+            return GateOutcome.nothing_staged(staged.feed).to_xcom()
+        return gate_feed(Settings.from_env(), staged.feed, staged.load_id).to_xcom()
 
     @task
     @step
