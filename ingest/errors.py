@@ -27,8 +27,9 @@ class GateFailed(DataError):
     """A critical expectation failed: the batch must not be published (see ingest.quality)."""
 
 
-class ConfigError(DataError):
-    """The configuration is missing or inconsistent: retrying cannot help either."""
+class ConfigError(DataError, ValueError):
+    """The configuration is missing or inconsistent: retrying cannot help either (also a
+    ``ValueError``: an invalid value of a setting)."""
 
 
 class TransientError(SitepassError):
