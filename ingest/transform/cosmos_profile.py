@@ -9,7 +9,7 @@ password is not in that file but in an environment variable Cosmos sets for the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from cosmos.profiles.base import BaseProfileMapping
 
@@ -21,8 +21,8 @@ class SettingsProfileMapping(BaseProfileMapping):  # type: ignore[misc]
 
     airflow_connection_type: str = "postgres"
     dbt_profile_type: str = "postgres"
-    required_fields = ["host", "user", "password", "dbname"]
-    secret_fields = ["password"]
+    required_fields: ClassVar[list[str]] = ["host", "user", "password", "dbname"]
+    secret_fields: ClassVar[list[str]] = ["password"]
 
     def __init__(self) -> None:
         # No Airflow connection is looked up: ``conn`` is never used by this mapping.
