@@ -27,10 +27,13 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import unquote, urlparse
 
 from ingest.errors import ConfigError
+
+if TYPE_CHECKING:
+    from ingest.face.config import FaceConfig
 
 __all__ = [
     "DEFAULT_BUCKET",
@@ -432,7 +435,7 @@ class Settings:
     def quality(self) -> GxSettings:
         return self.gx or gx_settings({})
 
-    def face(self) -> Any:
+    def face(self) -> FaceConfig:
         """The face library's :class:`~ingest.face.config.FaceConfig` (same table)."""
         from ingest.face.config import FaceConfig
 
