@@ -40,8 +40,8 @@ BUCKET_RENAMES = {"sitepass-landing": "compose-landing"}
 
 def dotenv(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
         if line and not line.startswith("#") and "=" in line:
             key, value = line.split("=", 1)
             out[key.strip()] = value.strip()
@@ -99,18 +99,19 @@ def map_env(
     env: dict[str, str], pg: tuple[str, int], s3_endpoint: str, state: Path
 ) -> dict[str, str]:
     """Hosts, ports, image paths, names: what Docker (and test isolation) maps; nothing else."""
-    out: dict[str, str] = {}
-    for key, value in env.items():
+
+    def one(value: str) -> str:
         if "postgres:5432" in value:
             value = map_url(value, pg)
         value = value.replace("minio:9000", s3_endpoint)
         value = BUCKET_RENAMES.get(value, value)
         if value.startswith("/var/lib/sitepass"):
-            value = str(state) + value.removeprefix("/var/lib/sitepass")
-        elif value.startswith(IMAGE_ROOT):
-            value = str(REPO) + value.removeprefix(IMAGE_ROOT)
-        out[key] = value
-    return out
+            return str(state) + value.removeprefix("/var/lib/sitepass")
+        if value.startswith(IMAGE_ROOT):
+            return str(REPO) + value.removeprefix(IMAGE_ROOT)
+        return value
+
+    return {key: one(value) for key, value in env.items()}
 
 
 def dockerfile_runs() -> list[str]:
