@@ -37,6 +37,8 @@ IMAGE_ROOT = "/opt/sitepass"  # WORKDIR of the image
 RENAMES = {"sitepass": "compose_sitepass", "airflow": "compose_airflow"}
 BUCKET_RENAMES = {"sitepass-landing": "compose-landing"}
 
+pytestmark = pytest.mark.slow  # a real landing_daily and marts_build (~2.5 min on 2 idle cores)
+
 
 def dotenv(path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
