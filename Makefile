@@ -27,8 +27,11 @@ setup: $(BIN)/sitepass dbt/target/manifest.json
 	@$(BIN)/sitepass face build >/dev/null  # converts the pinned face models (offline-ready)
 
 # The marts_build DAG renders its tasks from this manifest (no `dbt ls` at parse time).
+# `dbt parse` needs a profile but never connects: a placeholder rendered from the defaults
+# (ingest/transform/profile.py; the real one is rendered from the settings at run time).
 dbt/target/manifest.json: $(BIN)/sitepass $(shell find dbt -name '*.sql' -o -name '*.yml' -o -name '*.csv' | grep -v target)
-	cd dbt && DO_NOT_TRACK=1 ../$(BIN)/dbt parse --project-dir . --profiles-dir . --quiet
+	$(BIN)/python -m ingest.transform.profile --placeholder dbt/target/parse-profile >/dev/null
+	cd dbt && DO_NOT_TRACK=1 ../$(BIN)/dbt parse --project-dir . --profiles-dir target/parse-profile --quiet
 
 $(BIN)/sitepass: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || \

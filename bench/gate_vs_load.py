@@ -35,7 +35,7 @@ from datetime import time as dtime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ingest.config import Settings
+from ingest.config import Settings, gx_settings
 
 log = logging.getLogger("bench.gate_vs_load")
 
@@ -299,7 +299,7 @@ def _dispose(dsn: str) -> None:
     from ingest.quality import project
 
     for key, ctx in list(project._CONTEXTS.items()):
-        if key[1] != project.sqlalchemy_url(dsn, os.environ.get(project.ENV_PG_OPTIONS)):
+        if key[1] != project.sqlalchemy_url(dsn, gx_settings().pg_options):
             continue
         try:
             ds = ctx.data_sources.get(project.DATASOURCE)

@@ -26,6 +26,7 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 
 from ingest import schedule
 from ingest.tasks import step
+from ingest.transform.cosmos_profile import SettingsProfileMapping
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
 LANDING_DAY_COMPLETE = schedule.asset(schedule.LANDING_DAY_COMPLETE)
@@ -67,7 +68,7 @@ def marts_build() -> None:
         profile_config=ProfileConfig(
             profile_name="sitepass",
             target_name="default",
-            profiles_yml_filepath=DBT_DIR / "profiles.yml",
+            profile_mapping=SettingsProfileMapping(),  # rendered from Settings at run time
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,

@@ -55,8 +55,9 @@ class GateFailed(DataError):
         return next(iter(failed or self.results), None)
 
 
-class ConfigError(DataError):
-    """The configuration is missing or inconsistent: retrying cannot help either."""
+class ConfigError(DataError, ValueError):
+    """The configuration is missing or inconsistent: retrying cannot help either (also a
+    ``ValueError``: an invalid value of a setting)."""
 
 
 class TransientError(SitepassError):

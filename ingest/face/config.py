@@ -3,27 +3,9 @@
 Nothing here touches the environment at import time: call :meth:`FaceConfig.from_env`
 (or build a :class:`FaceConfig` directly, e.g. in tests) when the engine is created.
 
-Environment variables (all optional):
-
-=================================  ===================================================
-``SITEPASS_HOME``                  base dir, default ``./.sitepass``
-``SITEPASS_FACE_MODEL_DIR``        converted model pack, default ``$SITEPASS_HOME/models/face``
-``SITEPASS_FACE_CACHE_DIR``        downloaded wheels/sdists/photos, default ``$SITEPASS_HOME/cache``
-``SITEPASS_FACE_INSIGHTFACE_PACK`` operator-placed InsightFace pack dir (e.g. ``buffalo_l``);
-                                   when set it replaces the default YuNet+SFace pack
-``SITEPASS_FACE_MATCH_THRESHOLD``  cosine similarity at/above which a capture matches
-``SITEPASS_FACE_FRAUD_THRESHOLD``  stricter cosine for "same person under two identities"
-``SITEPASS_FACE_THRESHOLD_VERSION`` label stamped on every decision (derived if unset)
-``SITEPASS_FACE_MIN_FACE_PX``      shorter side of the face box, in source pixels
-``SITEPASS_FACE_MIN_DET_SCORE``    detector confidence needed to decide
-``SITEPASS_FACE_DET_SIZE``         detector input: longest side in pixels, multiple of 32
-``SITEPASS_FACE_MAX_IMAGE_PIXELS`` decompression-bomb guard (width*height)
-``SITEPASS_FACE_MAX_IMAGE_BYTES``  encoded size guard
-``SITEPASS_FACE_PROVIDERS``        comma-separated onnxruntime providers
-``SITEPASS_FACE_THREADS``          onnxruntime intra-op threads per session
-``SITEPASS_FACE_BATCH``            recognition batch size
-``SITEPASS_FACE_PIP``              command used to ``pip download`` (e.g. ``python3 -m pip``)
-=================================  ===================================================
+Environment variables (all optional): ``SITEPASS_HOME`` and ``SITEPASS_FACE_*``, declared
+with their defaults and meanings in :data:`ingest.config.VARIABLES` (sub-tree ``face``;
+listed in ``docs/configuration.md``) and read through that table.
 """
 
 from __future__ import annotations
@@ -31,9 +13,12 @@ from __future__ import annotations
 import math
 import os
 import shlex
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from ingest import config as table
+from ingest.errors import ConfigError
 
 # Chosen from the calibration run documented in docs/face.md (SFace, dequantised).
 DEFAULT_MATCH_THRESHOLD = 0.48
@@ -50,7 +35,7 @@ MAX_THREADS_DEFAULT = 4
 ENV_PREFIX = "SITEPASS_FACE_"
 
 
-class FaceConfigError(ValueError):
+class FaceConfigError(ConfigError):
     """A face configuration value is missing, malformed or out of range."""
 
 
@@ -139,42 +124,39 @@ class FaceConfig:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> FaceConfig:
         """Build the configuration from ``SITEPASS_HOME`` and ``SITEPASS_FACE_*``."""
         env = os.environ if environ is None else environ
-        home = Path(env.get("SITEPASS_HOME") or "./.sitepass").expanduser().absolute()
+        home = (table.path("SITEPASS_HOME", env) or Path("./.sitepass")).absolute()
 
         def get(name: str) -> str | None:
-            raw = env.get(ENV_PREFIX + name)
-            if raw is None or not raw.strip():
-                return None
-            return raw.strip()
+            return table.text(ENV_PREFIX + name, env)
 
-        model_dir = get("MODEL_DIR")
-        cache_dir = get("CACHE_DIR")
-        pack = get("INSIGHTFACE_PACK")
-        providers = get("PROVIDERS")
+        def where(name: str) -> Path | None:
+            found = table.path(ENV_PREFIX + name, env)
+            return None if found is None else found.absolute()
+
+        providers = get("PROVIDERS") or ",".join(DEFAULT_PROVIDERS)
         pip = get("PIP")
-        return cls(
-            model_dir=Path(model_dir).expanduser().absolute()
-            if model_dir
-            else home / "models" / "face",
-            cache_dir=Path(cache_dir).expanduser().absolute() if cache_dir else home / "cache",
-            insightface_pack_dir=Path(pack).expanduser().absolute() if pack else None,
-            match_threshold=_float(get, "MATCH_THRESHOLD", DEFAULT_MATCH_THRESHOLD),
-            fraud_threshold=_float(get, "FRAUD_THRESHOLD", DEFAULT_FRAUD_THRESHOLD),
-            threshold_version=get("THRESHOLD_VERSION") or "",
-            min_face_px=_int(get, "MIN_FACE_PX", DEFAULT_MIN_FACE_PX),
-            min_det_score=_float(get, "MIN_DET_SCORE", DEFAULT_MIN_DET_SCORE),
-            det_size=_int(get, "DET_SIZE", DEFAULT_DET_SIZE),
-            max_image_pixels=_int(get, "MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS),
-            max_image_bytes=_int(get, "MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES),
-            providers=(
-                tuple(p.strip() for p in providers.split(",") if p.strip())
-                if providers
-                else DEFAULT_PROVIDERS
-            ),
-            intra_op_threads=_int(get, "THREADS", _default_threads()),
-            batch_size=_int(get, "BATCH", DEFAULT_BATCH_SIZE),
-            pip_command=tuple(shlex.split(pip)) if pip else (),
-        )
+        try:
+            return cls(
+                model_dir=where("MODEL_DIR") or home / "models" / "face",
+                cache_dir=where("CACHE_DIR") or home / "cache",
+                insightface_pack_dir=where("INSIGHTFACE_PACK"),
+                match_threshold=_float(env, "MATCH_THRESHOLD", DEFAULT_MATCH_THRESHOLD),
+                fraud_threshold=_float(env, "FRAUD_THRESHOLD", DEFAULT_FRAUD_THRESHOLD),
+                threshold_version=get("THRESHOLD_VERSION") or "",
+                min_face_px=_int(env, "MIN_FACE_PX", DEFAULT_MIN_FACE_PX),
+                min_det_score=_float(env, "MIN_DET_SCORE", DEFAULT_MIN_DET_SCORE),
+                det_size=_int(env, "DET_SIZE", DEFAULT_DET_SIZE),
+                max_image_pixels=_int(env, "MAX_IMAGE_PIXELS", DEFAULT_MAX_IMAGE_PIXELS),
+                max_image_bytes=_int(env, "MAX_IMAGE_BYTES", DEFAULT_MAX_IMAGE_BYTES),
+                providers=tuple(p.strip() for p in providers.split(",") if p.strip()),
+                intra_op_threads=_int(env, "THREADS", _default_threads()),
+                batch_size=_int(env, "BATCH", DEFAULT_BATCH_SIZE),
+                pip_command=tuple(shlex.split(pip)) if pip else (),
+            )
+        except ConfigError as exc:
+            if isinstance(exc, FaceConfigError):
+                raise
+            raise FaceConfigError(str(exc)) from exc
 
     def with_overrides(self, **changes: object) -> FaceConfig:
         """A copy with some fields replaced (re-validated; version re-derived if unset)."""
@@ -196,21 +178,11 @@ def _check_int(name: str, value: object, low: int, high: int) -> None:
         raise FaceConfigError(f"{name} must be in [{low}, {high}], got {value}")
 
 
-def _float(get: Callable[[str], str | None], name: str, default: float) -> float:
-    raw = get(name)
-    if raw is None:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise FaceConfigError(f"{ENV_PREFIX}{name} must be a number, got {raw!r}") from exc
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = table.number(ENV_PREFIX + name, env)
+    return default if value is None else value
 
 
-def _int(get: Callable[[str], str | None], name: str, default: int) -> int:
-    raw = get(name)
-    if raw is None:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise FaceConfigError(f"{ENV_PREFIX}{name} must be an integer, got {raw!r}") from exc
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = table.integer(ENV_PREFIX + name, env)
+    return default if value is None else value

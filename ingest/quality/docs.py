@@ -23,22 +23,17 @@ from __future__ import annotations
 import io
 import logging
 import mimetypes
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from ingest.config import ConfigError, explicit, gx_settings
 from ingest.quality import project
 
 log = logging.getLogger(__name__)
 
-ENV_BUCKET = "SITEPASS_GX_DOCS_BUCKET"
-ENV_PREFIX = "SITEPASS_GX_DOCS_PREFIX"
 ENV_KEEP = "SITEPASS_GX_KEEP_RESULTS"
-DEFAULT_KEEP = 400
-DEFAULT_BUCKET = "sitepass-quality"
-DEFAULT_PREFIX = "data-docs/"
 SITE = "local_site"
 
 _BUCKETS_READY: set[tuple[str, str]] = set()
@@ -46,10 +41,8 @@ _STATIC_DONE: set[tuple[str, str, str]] = set()  # (endpoint, bucket, prefix): a
 
 
 def target() -> tuple[str, str]:
-    prefix = os.environ.get(ENV_PREFIX, DEFAULT_PREFIX)
-    if prefix and not prefix.endswith("/"):
-        prefix += "/"
-    return os.environ.get(ENV_BUCKET, DEFAULT_BUCKET), prefix
+    gx = gx_settings()
+    return gx.docs_bucket, gx.docs_prefix
 
 
 def _s3() -> Any:
@@ -91,14 +84,14 @@ def mirror(since: float | None = None, site_dir: Path | None = None) -> dict[str
 
 
 def keep_results() -> int:
-    raw = os.environ.get(ENV_KEEP, str(DEFAULT_KEEP))
+    """``SITEPASS_GX_KEEP_RESULTS`` (a :class:`~ingest.errors.ConfigError`, which is a
+    ``ValueError``, when it is not a whole number of at least 1)."""
+    raw = explicit(ENV_KEEP)
     try:
-        keep = int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{ENV_KEEP} must be a whole number, got {raw!r}") from exc
-    if keep < 1:
-        raise ValueError(f"{ENV_KEEP} must be at least 1, got {keep}")
-    return keep
+        return gx_settings().keep_results
+    except ConfigError as exc:
+        reason = "at least 1" if raw and raw.lstrip("-").isdigit() else "a whole number"
+        raise ConfigError(f"{ENV_KEEP} must be {reason}, got {raw!r}") from exc
 
 
 def prune(keep: int, results: Path | None = None, site: Path | None = None) -> int:

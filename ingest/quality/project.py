@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ingest.config import REPO_ROOT, sitepass_home
+from ingest.config import REPO_ROOT, gx_settings, sitepass_home
 from ingest.quality.suites import SUITES, Suite
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ ENV_RESULTS_DIR = "SITEPASS_GX_RESULTS_DIR"
 ENV_DOCS_DIR = "SITEPASS_GX_DOCS_DIR"
 #: Session settings of the validation connection: JIT compilation costs ~50 ms per query
 #: (more than most gate queries take) and hash aggregates of a big batch need memory.
+#: (``SITEPASS_GX_PG_OPTIONS``, declared in ingest.config with its default.)
 ENV_PG_OPTIONS = "SITEPASS_GX_PG_OPTIONS"
 DEFAULT_PG_OPTIONS = "-c jit=off -c work_mem=64MB"
 
@@ -220,7 +221,7 @@ def docs_dir(home: Path | None = None) -> Path:
 def configure_env(warehouse_dsn: str, home: Path | None = None) -> dict[str, str]:
     """Set the variables ``great_expectations.yml`` refers to; return them."""
     env = {
-        ENV_PG_URL: sqlalchemy_url(warehouse_dsn, os.environ.get(ENV_PG_OPTIONS)),
+        ENV_PG_URL: sqlalchemy_url(warehouse_dsn, gx_settings().pg_options),
         ENV_RESULTS_DIR: str(results_dir(home)) + "/",
         ENV_DOCS_DIR: str(docs_dir(home)) + "/",
     }

@@ -14,13 +14,8 @@ def airflow_env(home: Path, metadata_url: str, *, parallelism: int = 4) -> dict[
     LocalExecutor with parallelism sized for 2 cores; the metadata DB lives in the stack's
     Postgres; DAGs and plugins come from the repository.
     """
-    from ingest.config import load_state
-    from ingest.transform.dbt import dbt_env_from_dsn
-
     env = dict(os.environ)
-    dsn = os.environ.get("SITEPASS_PG_DSN") or load_state(home).get("postgres", {}).get("dsn")
-    if dsn:  # dbt inside tasks (Cosmos) reads its profile from these variables
-        env.update(dbt_env_from_dsn(dsn))
+    # dbt inside tasks (Cosmos) renders its profile from the same settings as every task.
     env.update(
         {
             "SITEPASS_HOME": str(home),

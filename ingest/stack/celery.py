@@ -7,7 +7,6 @@ Everything starts in one process group of its own (stopped with :func:`ingest.st
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -15,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ingest.config import text
 from ingest.stack.airflow_env import airflow_env
 from ingest.stack.proc import StackError, wait_for_port
 
@@ -22,7 +22,7 @@ from ingest.stack.proc import StackError, wait_for_port
 def worker_hostname() -> str:
     """``[core] hostname_callable`` for local workers: the machine name plus the worker's
     name, so task instances show which of several workers on one machine ran them."""
-    name = os.environ.get("SITEPASS_WORKER_NAME")
+    name = text("SITEPASS_WORKER_NAME")
     return f"{socket.getfqdn()}-{name}" if name else socket.getfqdn()
 
 

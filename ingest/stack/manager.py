@@ -19,6 +19,7 @@ from ingest.config import (
     _int_env,
     load_state,
     state_path,
+    text,
 )
 from ingest.stack.airflow_env import airflow_env
 from ingest.stack.postgres import PgCluster, cluster_root, find_bindir, new_password
@@ -90,7 +91,7 @@ def up(home: Path, *, fast: bool = False, migrate_airflow: bool = True) -> dict[
         {
             "access_key": "sitepass",
             "secret_key": secrets.token_hex(16),
-            "bucket": os.environ.get("SITEPASS_S3_BUCKET", DEFAULT_BUCKET),
+            "bucket": text("SITEPASS_S3_BUCKET") or DEFAULT_BUCKET,
         },
     )
     s3["port"] = s3_port

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from ingest.config import path
 from ingest.stack.proc import StackError, as_postgres, is_root, run
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,8 @@ AIRFLOW_DB = "airflow"
 
 def find_bindir() -> Path:
     """Locate the PostgreSQL server binaries (``SITEPASS_PG_BIN`` wins)."""
-    explicit = os.environ.get("SITEPASS_PG_BIN")
-    candidates = [explicit] if explicit else []
+    explicit = path("SITEPASS_PG_BIN")
+    candidates = [str(explicit)] if explicit else []
     candidates += sorted(
         glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]), reverse=True
     )

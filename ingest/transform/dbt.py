@@ -1,4 +1,5 @@
-"""Run dbt in-process (``dbtRunner``) with the connection taken from :class:`Settings`."""
+"""Run dbt in-process (``dbtRunner``) with the profile rendered from :class:`Settings`
+(:mod:`ingest.transform.profile`, ``$SITEPASS_HOME/dbt-profile/profiles.yml``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import unquote, urlparse
 
 from ingest.config import Settings
+from ingest.transform.profile import render as render_profile
 
 log = logging.getLogger(__name__)
 
@@ -27,22 +28,8 @@ class DbtOutcome:
     results: list[dict[str, str]]
 
 
-def dbt_env(settings: Settings) -> dict[str, str]:
-    """Profile variables (see ``dbt/profiles.yml``) for the configured warehouse."""
-    return dbt_env_from_dsn(settings.warehouse_dsn)
-
-
-def dbt_env_from_dsn(dsn: str) -> dict[str, str]:
-    url = urlparse(dsn)
-    return {
-        "SITEPASS_DBT_HOST": url.hostname or "127.0.0.1",
-        "SITEPASS_DBT_PORT": str(url.port or 5432),
-        "SITEPASS_DBT_USER": unquote(url.username or ""),
-        "SITEPASS_DBT_PASSWORD": unquote(url.password or ""),
-        "SITEPASS_DBT_DBNAME": url.path.lstrip("/") or "sitepass",
-        "DO_NOT_TRACK": "1",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+#: dbt's own switches (not sitepass settings): no usage tracking.
+DBT_ENV = {"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
 
 
 @contextmanager
@@ -64,10 +51,11 @@ def run_dbt(settings: Settings, args: Sequence[str], *, as_of: date | None = Non
     from dbt.cli.main import dbtRunner
 
     project = str(settings.dbt_project_dir)
-    cli = [*args, "--project-dir", project, "--profiles-dir", project]
+    profiles = str(render_profile(settings))
+    cli = [*args, "--project-dir", project, "--profiles-dir", profiles]
     if as_of is not None:
         cli += ["--vars", json.dumps({"as_of": as_of.isoformat()})]
-    with _environ(dbt_env(settings)):
+    with _environ(DBT_ENV):
         res = dbtRunner().invoke(cli)
     results: list[dict[str, str]] = []
     for r in getattr(res.result, "results", None) or []:

@@ -17,10 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sqlfluff_finds_no_violation(settings: Any) -> None:
-    from ingest.transform.dbt import dbt_env
+    from ingest.transform.dbt import DBT_ENV
+    from ingest.transform.profile import render
 
-    # GIVEN the dbt project and the lint configuration at the repository root
-    env = {**os.environ, **dbt_env(settings)}
+    # GIVEN the dbt project, the lint configuration at the repository root and the profile
+    # rendered from the session's settings
+    env = {**os.environ, **DBT_ENV, "DBT_PROFILES_DIR": str(render(settings))}
     # WHEN sqlfluff lints models, macros, tests and snapshots
     proc = subprocess.run(
         [

@@ -52,7 +52,10 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """GIVEN the parsed dbt project (``dbt parse``, no database connection)."""
     from dbt.cli.main import dbtRunner
 
+    from ingest.transform.profile import write_placeholder
+
     target = tmp_path_factory.mktemp("dbt-target")
+    profiles = write_placeholder(tmp_path_factory.mktemp("dbt-profile"))
     env = {"DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -63,7 +66,7 @@ def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                 "--project-dir",
                 str(DBT),
                 "--profiles-dir",
-                str(DBT),
+                str(profiles),
                 "--target-path",
                 str(target),
                 "--quiet",

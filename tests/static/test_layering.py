@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Bottom-of-the-graph declarations any layer may use.
-FOUNDATION = {"ingest.feeds", "ingest.schedule", "ingest.errors"}
+FOUNDATION = {"ingest.feeds", "ingest.schedule", "ingest.errors", "ingest.config"}
 LEAVES = ("ingest.landing", "ingest.face")
 
 
