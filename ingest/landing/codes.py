@@ -14,11 +14,12 @@ call :func:`clear_cache` after changing files at run time (tests).
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
+
+from ingest.config import explicit
 
 DEFAULT_CODES_DIR = Path(__file__).resolve().parents[2] / "dbt" / "seeds" / "codes"
 ENV_VAR = "SITEPASS_CODES_DIR"
@@ -47,7 +48,7 @@ Row = Mapping[str, str]
 def codes_dir(override: str | Path | None = None) -> Path:
     if override is not None:
         return Path(override)
-    env = os.environ.get(ENV_VAR)
+    env = explicit(ENV_VAR)
     return Path(env) if env else DEFAULT_CODES_DIR
 
 
@@ -57,7 +58,7 @@ _TABLES: dict[tuple[str | None, str | None, str], Mapping[str, Row]] = {}
 def table(name: str, directory: str | Path | None = None) -> Mapping[str, Row]:
     """The code table ``name`` as a read-only mapping ``code -> row`` (all values text)."""
     # Hot path (called per record): memoise on the override and the environment value.
-    memo = (None if directory is None else str(directory), os.environ.get(ENV_VAR), name)
+    memo = (None if directory is None else str(directory), explicit(ENV_VAR), name)
     found = _TABLES.get(memo)
     if found is None:
         found = _TABLES[memo] = _load(str(codes_dir(directory)), name)
