@@ -46,6 +46,15 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Create or upgrade the warehouse schema (Alembic revisions up to head)."""
+    from ingest.config import Settings
+    from ingest.warehouse.migrate import migrate
+
+    log.info("warehouse schema at revision %s (head)", migrate(Settings.from_env().warehouse_dsn))
+    return 0
+
+
 def cmd_down(args: argparse.Namespace) -> int:
     from ingest.stack.manager import down
 
@@ -315,6 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("up", help="start the embedded Postgres + S3 (state in $SITEPASS_HOME)")
     p.add_argument("--fast", action="store_true", help="throwaway cluster: fsync off (tests)")
     p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser("migrate", help="create or upgrade the warehouse schema (once per deploy)")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("down", help="stop what `up` started")
     p.set_defaults(func=cmd_down)
