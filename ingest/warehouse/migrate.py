@@ -27,7 +27,7 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy.pool import NullPool
 
-from ingest.errors import DataError
+from ingest.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ LOCK_KEY = "sitepass.schema"
 COMMAND = "sitepass migrate"
 
 
-class SchemaNotCurrent(DataError):
+class SchemaNotCurrent(ConfigError):
     """The warehouse is not at the revision this code expects: run ``sitepass migrate``."""
 
 
