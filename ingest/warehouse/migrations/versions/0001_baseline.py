@@ -31,8 +31,8 @@ begin
     if to_regclass('ops.schema_version') is not null then
         execute 'select max(version) from ops.schema_version' into legacy;
         if legacy is distinct from {LEGACY_VERSION} then
-            raise exception 'ops.schema_version is %, not {LEGACY_VERSION}: run the old release first',
-                legacy;
+            raise exception using message = 'ops.schema_version is ' || coalesce(legacy, 0)
+                || ', not {LEGACY_VERSION}: upgrade with the old release first';
         end if;
     end if;
 end
