@@ -1,7 +1,7 @@
 """``sitepass`` command line: a thin layer over ``ingest``.
 
-Verbs (a public contract, operators' scripts use them): ``up``, ``down``, ``status``,
-``seed``, ``run``.
+Verbs (a public contract, operators' scripts use them): ``up``, ``migrate``, ``down``,
+``status``, ``seed``, ``run``.
 """
 
 from __future__ import annotations
