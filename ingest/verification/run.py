@@ -22,7 +22,7 @@ from ingest.face.engine import FaceEngine
 from ingest.face.results import NO_ENROLMENT, Embedding, EmbeddingResult, Verification
 from ingest.landing.keys import parse_key
 from ingest.landing.model import ParseResult
-from ingest.storage import get_bytes
+from ingest.storage import get_bytes, get_bytes_or_none
 from ingest.verification.captures import CaptureRef, PunchMatch, match_punches
 from ingest.warehouse import loader
 from ingest.warehouse.db import connect
@@ -68,12 +68,7 @@ def _enrolment_photos(settings: Settings, matches: list[PunchMatch]) -> dict[str
     """Enrolment photo bytes by enrolment key (``None``: no such photo in the bucket)."""
     photos: dict[str, bytes | None] = {}
     for key in sorted({m.enrolment_key for m in matches}):
-        try:
-            photos[key] = get_bytes(settings.s3, key)
-        except Exception as exc:
-            if getattr(exc, "code", None) not in {"NoSuchKey", "NoSuchObject"}:
-                raise
-            photos[key] = None
+        photos[key] = get_bytes_or_none(settings.s3, key)
     return photos
 
 
