@@ -67,11 +67,11 @@ def _project(i: int) -> str:
 
 def _seed_reference(dsn: str, projects: int, rows: int, *, roster_index: bool = True) -> None:
     from ingest.warehouse.db import connect
-    from ingest.warehouse.schema import ensure_schema
+    from ingest.warehouse.migrate import migrate
 
     codes = [_project(i) for i in range(projects)]
+    migrate(dsn)  # a fresh database: create the schema as a deploy does
     with connect(dsn) as conn, conn.cursor() as cur:
-        ensure_schema(cur)
         reg_key = f"registry/dt={DAY}/projects.json"
         cur.execute(
             """insert into raw.registry_projects (load_id, object_key, object_sha256, record_no,
@@ -120,7 +120,7 @@ def _seed_reference(dsn: str, projects: int, rows: int, *, roster_index: bool = 
                 (key, load, rows, rows),
             )
         if roster_index:
-            # Recommended for ingest.warehouse.schema: without it ops.roster_periods is
+            # Recommended for the warehouse migrations: without it ops.roster_periods is
             # quadratic in the roster size (its exit-date subquery scans raw.roster_workers
             # per worker): 6 s for 10k roster lines, which both the parser and the gate use.
             cur.execute(

@@ -29,8 +29,8 @@ from ingest.landing.zkteco import parse_zkteco
 from ingest.schedule import SHANGHAI
 from ingest.warehouse import loader
 from ingest.warehouse.db import connect
+from ingest.warehouse.migrate import migrate
 from ingest.warehouse.pii import PiiKeys
-from ingest.warehouse.schema import ensure_schema
 
 log = logging.getLogger("bench.ingest_copy")
 DAY = date(2026, 11, 2)
@@ -121,8 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = Settings.from_env()
-    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        ensure_schema(cur)
+    migrate(settings.warehouse_dsn)
     files = make_files(args.devices, args.workers)
     best_sp, best_plain, rows = float("inf"), float("inf"), 0
     for _ in range(args.repeats):  # interleaved, best of N

@@ -1,7 +1,7 @@
 """``sitepass`` command line: a thin layer over ``ingest``.
 
-Verbs (a public contract, operators' scripts use them): ``up``, ``down``, ``status``,
-``seed``, ``run``.
+Verbs (a public contract, operators' scripts use them): ``up``, ``migrate``, ``down``,
+``status``, ``seed``, ``run``.
 """
 
 from __future__ import annotations
@@ -43,6 +43,15 @@ def cmd_up(args: argparse.Namespace) -> int:
         pg["port"],
     )
     log.info("s3: %s bucket %s", st["s3"]["endpoint_url"], st["s3"]["bucket"])
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Create or upgrade the warehouse schema (Alembic revisions up to head)."""
+    from ingest.config import Settings
+    from ingest.warehouse.migrate import migrate
+
+    log.info("warehouse schema at revision %s (head)", migrate(Settings.from_env().warehouse_dsn))
     return 0
 
 
@@ -316,6 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fast", action="store_true", help="throwaway cluster: fsync off (tests)")
     p.set_defaults(func=cmd_up)
 
+    p = sub.add_parser("migrate", help="create or upgrade the warehouse schema (once per deploy)")
+    p.set_defaults(func=cmd_migrate)
+
     p = sub.add_parser("down", help="stop what `up` started")
     p.set_defaults(func=cmd_down)
 
@@ -379,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("great_expectations", "botocore", "urllib3"):
+    for noisy in ("great_expectations", "botocore", "urllib3", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         return int(args.func(args))

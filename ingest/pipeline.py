@@ -41,8 +41,8 @@ from ingest.schedule import Interval
 from ingest.storage import get_bytes, list_objects
 from ingest.warehouse import loader
 from ingest.warehouse.db import connect
+from ingest.warehouse.migrate import migrate
 from ingest.warehouse.pii import PiiKeys
-from ingest.warehouse.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +58,7 @@ PAYROLL_DEFER_DAYS = 366
 def prepare_warehouse(settings: Settings) -> None:
     """Create or migrate the warehouse schema: once per run (the DAG's first task, ``sitepass
     up``), never inside a data step."""
-    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        ensure_schema(cur)
+    migrate(settings.warehouse_dsn)
 
 
 def _in_window(k: LandingKey, day: date, lookback: int) -> bool:

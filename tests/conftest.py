@@ -115,9 +115,11 @@ WAREHOUSE_SCHEMAS = (
 
 
 def empty_stack(settings: Any) -> None:
-    """Empty the landing bucket and drop every warehouse schema."""
+    """Empty the landing bucket, drop every warehouse schema and migrate the warehouse
+    again (as `sitepass up` / deploy does: data steps assume the schema)."""
     from ingest.storage import client, ensure_bucket
     from ingest.warehouse.db import connect
+    from ingest.warehouse.migrate import migrate
 
     mc = client(settings.s3)
     ensure_bucket(settings.s3)
@@ -125,6 +127,7 @@ def empty_stack(settings: Any) -> None:
         mc.remove_object(settings.s3.bucket, obj.object_name)
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         cur.execute(f"drop schema if exists {WAREHOUSE_SCHEMAS} cascade")
+    migrate(settings.warehouse_dsn)
 
 
 @pytest.fixture()

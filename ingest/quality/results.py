@@ -1,10 +1,10 @@
 """Gate results in PostgreSQL: ``ops.gate_results``, one row per batch and suite.
 
-``ops.gate_results`` is created by :mod:`ingest.warehouse.schema`; the gate adds the
-columns it needs for the data-quality mart (idempotently, only when missing) and upserts
-one row per (load id, suite). :data:`DATA_QUALITY_MART_SQL` is the data-quality mart
-(pass rate per source per day, gate time); ``docs/quality-gate.md`` has it as the dbt
-model ``marts/quality/fct_gate_daily``. The column ``load_seconds`` of ``ops.gate_results``
+``ops.gate_results`` (with the columns of the data-quality mart) is created by the warehouse
+migrations (:mod:`ingest.warehouse.migrate`); the gate upserts one row per (load id,
+suite) and runs no DDL. :data:`DATA_QUALITY_MART_SQL` is the data-quality mart
+(pass rate per source per day, gate time); ``docs/quality-gate.md`` has
+it as the dbt model ``marts/quality/fct_gate_daily``. The column ``load_seconds`` of ``ops.gate_results``
 is no longer written (gate vs load time is measured by ``bench/gate_vs_load.py``).
 """
 
@@ -16,38 +16,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ingest.quality.gate import GateResult
 
-#: Columns the gate adds to ``ops.gate_results`` (name → type).
-EXTRA_COLUMNS = {
-    "feed": "text",
-    "run_day": "date",
-    "critical": "integer",
-    "warnings": "integer",
-    "gate_seconds": "numeric",
-    "statistics": "jsonb",
-    "volume": "jsonb",
-}
-
-
-def ensure_results_table(cur: Any) -> None:
-    cur.execute(
-        "select column_name from information_schema.columns "
-        "where table_schema = 'ops' and table_name = 'gate_results'"
-    )
-    have = {r[0] for r in cur.fetchall()}
-    missing = {k: v for k, v in EXTRA_COLUMNS.items() if k not in have}
-    if not missing:
-        return
-    cur.execute("select pg_advisory_xact_lock(hashtext('sitepass.gate_results'))")
-    for name, type_ in missing.items():
-        cur.execute(f"alter table ops.gate_results add column if not exists {name} {type_}")
-
 
 def record(cur: Any, result: GateResult) -> None:
     """Upsert the result of one checkpoint run (batch, suite, success, statistics)."""
     from ingest.quality.volume import parse_load_id
     from ingest.warehouse.datasets import DATASETS
 
-    ensure_results_table(cur)
     parsed = parse_load_id(result.load_id)
     ds = DATASETS.get(result.dataset)
     feed = ds.feed if ds else (parsed[0] if parsed else None)

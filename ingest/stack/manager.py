@@ -25,6 +25,7 @@ from ingest.stack.airflow_env import airflow_env
 from ingest.stack.postgres import PgCluster, cluster_root, find_bindir, new_password
 from ingest.stack.proc import StackError, pid_alive, port_in_use, stop_group
 from ingest.stack.s3server import start_moto
+from ingest.warehouse.migrate import migrate
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,8 @@ def up(home: Path, *, fast: bool = False, migrate_airflow: bool = True) -> dict[
         }
     )
     _write_state(home, state)
+    # The warehouse schema: created or migrated here, once, never by a data step.
+    log.info("warehouse schema at revision %s", migrate(state["postgres"]["dsn"]))
 
     # S3 (moto)
     s3 = state.setdefault(

@@ -19,7 +19,6 @@ from ingest.landing.keys import parse_zkteco_capture_name, try_parse_key
 from ingest.landing.zkteco import canonical_employee_no
 from ingest.storage import list_objects
 from ingest.warehouse.db import connect, copy_rows
-from ingest.warehouse.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +148,6 @@ def plan(
     if not refs:
         return []
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        ensure_schema(cur)
         done = already_verified(cur, [r.key for r in refs], fingerprint, threshold_version)
         todo = [r for r in refs if r.key not in done]
         matched = {m.capture_key for m in match_punches(cur, todo)}

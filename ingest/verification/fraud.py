@@ -19,7 +19,6 @@ from ingest.config import Settings
 from ingest.face.config import FaceConfig
 from ingest.face.results import Embedding
 from ingest.warehouse.db import connect
-from ingest.warehouse.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 BLOCK = 4096  # rows per block of the similarity matrix (memory: BLOCK x N float32)
@@ -31,7 +30,6 @@ def face_duplicates(
     """Pairs of different worker_keys whose enrolment faces match above the fraud threshold."""
     cfg = config or FaceConfig.from_env()
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        ensure_schema(cur)
         cur.execute(
             """select e.worker_key, e.project_code, e.employee_no, f.embedding,
                       f.model_fingerprint
@@ -83,7 +81,6 @@ def multi_site(settings: Settings, detected_at: datetime, since: date) -> int:
     """One worker_key with accepted punches at two different projects on one day, for the
     work dates from ``since`` (the run's lookback window)."""
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        ensure_schema(cur)
         cur.execute(
             """with punches as (
                    select project_code, employee_no, work_date from raw.zkteco_punches

@@ -22,12 +22,11 @@ from ingest.face.engine import FaceEngine
 from ingest.face.results import NO_ENROLMENT, Embedding, EmbeddingResult, Verification
 from ingest.landing.keys import parse_key
 from ingest.landing.model import ParseResult
-from ingest.storage import get_bytes
+from ingest.storage import get_bytes, get_bytes_or_none
 from ingest.verification.captures import CaptureRef, PunchMatch, match_punches
 from ingest.warehouse import loader
 from ingest.warehouse.db import connect
 from ingest.warehouse.pii import PiiKeys
-from ingest.warehouse.schema import ensure_schema
 
 log = logging.getLogger(__name__)
 
@@ -65,43 +64,50 @@ def _cached(
     }
 
 
-def enrolments(
-    cur: psycopg2.extensions.cursor, settings: Settings, eng: FaceEngine, matches: list[PunchMatch]
-) -> dict[str, Enrolment]:
-    """Enrolment embeddings by enrolment key; computed only for photos not cached yet."""
-    fingerprint = eng.model_fingerprint
+def _enrolment_photos(settings: Settings, matches: list[PunchMatch]) -> dict[str, bytes | None]:
+    """Enrolment photo bytes by enrolment key (``None``: no such photo in the bucket)."""
     photos: dict[str, bytes | None] = {}
     for key in sorted({m.enrolment_key for m in matches}):
-        try:
-            photos[key] = get_bytes(settings.s3, key)
-        except Exception as exc:
-            if getattr(exc, "code", None) not in {"NoSuchKey", "NoSuchObject"}:
-                raise
-            photos[key] = None
-    shas = {k: hashlib.sha256(v).hexdigest() for k, v in photos.items() if v is not None}
-    cache = _cached(cur, sorted(set(shas.values())), fingerprint)
-    missing = sorted({sha for sha in shas.values() if sha not in cache})
-    if missing:
-        by_sha = {shas[k]: photos[k] for k in shas}
-        results: list[EmbeddingResult] = eng.embed_many([by_sha[s] or b"" for s in missing])
-        for sha, res in zip(missing, results, strict=True):
-            emb = res.embedding
-            cur.execute(
-                """insert into ops.face_embeddings (photo_sha256, model_fingerprint, embedding,
-                       reasons, faces_detected) values (%s, %s, %s, %s, %s)
-                   on conflict do nothing""",
-                (
-                    sha,
-                    fingerprint,
-                    emb.to_bytes() if emb is not None else None,
-                    list(res.reasons),
-                    res.faces_detected,
-                ),
-            )
-            cache[sha] = (emb, tuple(res.reasons))
-        log.info(
-            "computed %d enrolment embeddings (%d cached)", len(missing), len(shas) - len(missing)
+        photos[key] = get_bytes_or_none(settings.s3, key)
+    return photos
+
+
+def _embed_missing(
+    eng: FaceEngine, by_sha: dict[str, bytes], cached: set[str]
+) -> dict[str, EmbeddingResult]:
+    """Embeddings of the enrolment photos not in the cache (inference: no transaction)."""
+    missing = sorted(sha for sha in by_sha if sha not in cached)
+    if not missing:
+        return {}
+    results: list[EmbeddingResult] = eng.embed_many([by_sha[s] for s in missing])
+    log.info("computed %d enrolment embeddings (%d cached)", len(missing), len(cached))
+    return dict(zip(missing, results, strict=True))
+
+
+def _store_embeddings(
+    cur: psycopg2.extensions.cursor, computed: dict[str, EmbeddingResult], fingerprint: str
+) -> None:
+    for sha, res in computed.items():
+        emb = res.embedding
+        cur.execute(
+            """insert into ops.face_embeddings (photo_sha256, model_fingerprint, embedding,
+                   reasons, faces_detected) values (%s, %s, %s, %s, %s)
+               on conflict do nothing""",
+            (
+                sha,
+                fingerprint,
+                emb.to_bytes() if emb is not None else None,
+                list(res.reasons),
+                res.faces_detected,
+            ),
         )
+
+
+def _enrolments(
+    photos: dict[str, bytes | None],
+    shas: dict[str, str],
+    cache: dict[str, tuple[Embedding | None, tuple[str, ...]]],
+) -> dict[str, Enrolment]:
     out: dict[str, Enrolment] = {}
     for key, data in photos.items():
         if data is None:
@@ -138,33 +144,48 @@ def _row(m: PunchMatch, enrol: Enrolment, v: Verification, faces: int) -> dict[s
 def verify_chunk(
     settings: Settings, day: date, capture_keys: list[str], eng: FaceEngine | None = None
 ) -> dict[str, Any]:
-    """Verify ``capture_keys`` and stage the results as one ``face`` batch."""
+    """Verify ``capture_keys`` and stage the results as one ``face`` batch.
+
+    No transaction is open while the models run (parallel chunks must not serialise on
+    locks nor hold connections idle in a transaction): short reads, then S3 and inference,
+    then one short write transaction (embedding cache, enrolments, the staged batch).
+    """
     eng = eng or engine()
     fingerprint = eng.model_fingerprint
     load_id = loader.make_load_id(FEED, day, [f"{k}@{fingerprint}" for k in capture_keys])
+    refs = _refs(capture_keys)
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        ensure_schema(cur)
-        refs = _refs(capture_keys)
         matches = {m.capture_key: m for m in match_punches(cur, refs)}
-        enrol = enrolments(cur, settings, eng, list(matches.values()))
-        keys = [k for k in capture_keys if k in matches]
-        data = {k: get_bytes(settings.s3, k) for k in keys}
-        captures = eng.embed_many([data[k] for k in keys])  # recognition batched
-        rows: dict[str, dict[str, Any]] = {}
-        for k, cap in zip(keys, captures, strict=True):
-            e = enrol[matches[k].enrolment_key]
-            rows[k] = _row(matches[k], e, eng.decide(cap, e.embedding), cap.faces_detected)
+    photos = _enrolment_photos(settings, list(matches.values()))
+    shas = {k: hashlib.sha256(v).hexdigest() for k, v in photos.items() if v is not None}
+    by_sha = {shas[k]: v for k, v in photos.items() if v is not None}
+    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+        cache = _cached(cur, sorted(by_sha), fingerprint)
+    keys = [k for k in capture_keys if k in matches]
+    data = {k: get_bytes(settings.s3, k) for k in keys}
+
+    # Inference, outside any transaction.
+    computed = _embed_missing(eng, by_sha, set(cache))
+    cache.update({sha: (res.embedding, tuple(res.reasons)) for sha, res in computed.items()})
+    enrol = _enrolments(photos, shas, cache)
+    captures = eng.embed_many([data[k] for k in keys])  # recognition batched
+    rows: dict[str, dict[str, Any]] = {}
+    for k, cap in zip(keys, captures, strict=True):
+        e = enrol[matches[k].enrolment_key]
+        rows[k] = _row(matches[k], e, eng.decide(cap, e.embedding), cap.faces_detected)
+
+    def parse(obj: loader.LandingObject) -> ParseResult:
+        result = ParseResult(kind=FEED, encoding="binary", rows_read=1)
+        result.rows.append(rows[obj.key])
+        return result
+
+    landing = [
+        loader.LandingObject(key=k, data=data[k], partition_date=matches[k].partition_date)
+        for k in keys
+    ]
+    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+        _store_embeddings(cur, computed, fingerprint)
         _record_enrolments(cur, matches, enrol, fingerprint)
-
-        def parse(obj: loader.LandingObject) -> ParseResult:
-            result = ParseResult(kind=FEED, encoding="binary", rows_read=1)
-            result.rows.append(rows[obj.key])
-            return result
-
-        landing = [
-            loader.LandingObject(key=k, data=data[k], partition_date=matches[k].partition_date)
-            for k in keys
-        ]
         summary = loader.stage(cur, FEED, load_id, landing, parse, PiiKeys(settings.pii_secret))
     decisions: dict[str, int] = {}
     for r in rows.values():

@@ -225,7 +225,7 @@ def test_failure_mid_load_leaves_no_partial_rows(city: dict[str, Any]) -> None:
                        create trigger fail_x2 before insert on staging.zkteco_punches
                        for each row execute function staging.fail_x2()""")
     try:
-        objects = discover(settings, day, feeds=("zkteco",))["zkteco"]
+        objects = discover(settings, day, feeds=("zkteco",)).for_feed("zkteco")
         assert len(objects) == 2
         with pytest.raises(Exception, match="disk full"):
             stage_feed(settings, "zkteco", day, objects)

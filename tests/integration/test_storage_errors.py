@@ -69,3 +69,35 @@ def test_the_task_wrapper_fails_data_errors_now_and_lets_transient_ones_retry() 
     with pytest.raises(ConnectionError):
         with airflow_errors():
             raise ConnectionError("reset")
+
+
+def test_verification_reads_a_missing_enrolment_photo_as_none(settings: Any) -> None:
+    from datetime import date
+
+    from ingest.storage import ensure_bucket, put_bytes
+    from ingest.verification.captures import PunchMatch
+    from ingest.verification.run import _enrolment_photos
+
+    # GIVEN one enrolment photo in the bucket and a punch whose worker has none
+    ensure_bucket(settings.s3)
+    present = "roster/P1/photos/present.jpg"
+    put_bytes(settings.s3, present, b"jpeg bytes", content_type="image/jpeg")
+
+    def match(enrolment_key: str) -> PunchMatch:
+        return PunchMatch(
+            capture_key=f"captures/{enrolment_key}",
+            vendor="zkteco",
+            project_code="P1",
+            device_sn="D1",
+            partition_date=date(2026, 11, 2),
+            employee_no="1",
+            punch_at=None,
+            work_date=date(2026, 11, 2),
+            worker_key=None,
+            enrolment_key=enrolment_key,
+        )
+
+    # WHEN the verification reads the enrolment photos of both punches
+    photos = _enrolment_photos(settings, [match(present), match("roster/P1/photos/absent.jpg")])
+    # THEN the present photo is read and the absent one is None (no error)
+    assert photos == {present: b"jpeg bytes", "roster/P1/photos/absent.jpg": None}

@@ -1,0 +1,1 @@
+"""Alembic migrations of the warehouse (run them with :mod:`ingest.warehouse.migrate`)."""

@@ -1,0 +1,1 @@
+"""Revisions of the warehouse schema, oldest first (``NNNN_<slug>.py``)."""

@@ -1,0 +1,242 @@
+"""The warehouse migrations (``ingest/warehouse/migrations``) against the feed registry.
+
+The revisions are frozen SQL; the registry (:mod:`ingest.feeds`) is code. This module is
+what ties the two together: a registry column added, dropped or retyped without a
+revision fails here. Every test migrates a database of its own on the session's cluster,
+so the shared warehouse (and its planted city) is left alone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import psycopg2
+import psycopg2.extensions
+import pytest
+
+from ingest.errors import ConfigError
+from ingest.warehouse.datasets import BOOKKEEPING, DATASETS, Column
+from ingest.warehouse.migrate import check, current, head, migrate
+
+#: ``raw.<dataset>`` has the staging columns plus this one.
+PUBLISHED_AT = Column("published_at", "timestamptz", nullable=False)
+
+#: A table's columns as the catalogue has them: name -> (type name, nullable).
+Shape = dict[str, tuple[str, bool]]
+
+
+def _admin(dsn: str) -> psycopg2.extensions.connection:
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True  # CREATE / DROP DATABASE cannot run in a transaction block
+    return conn
+
+
+@pytest.fixture()
+def empty_db(settings: Any) -> Iterator[str]:
+    """GIVEN an empty database of its own (dropped afterwards); yields its DSN."""
+    name = f"sitepass_migrations_{uuid.uuid4().hex[:8]}"
+    admin = _admin(settings.warehouse_dsn)
+    try:
+        with admin.cursor() as cur:
+            cur.execute(f'create database "{name}"')
+        params = psycopg2.extensions.parse_dsn(settings.warehouse_dsn)
+        params["dbname"] = name
+        yield psycopg2.extensions.make_dsn(**params)
+        with admin.cursor() as cur:
+            cur.execute(f'drop database "{name}" with (force)')
+    finally:
+        admin.close()
+
+
+def _query(dsn: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    conn = psycopg2.connect(dsn)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            rows = list(cur.fetchall())
+        conn.commit()
+        return rows
+    finally:
+        conn.close()
+
+
+def _actual(dsn: str, schema: str, table: str) -> Shape:
+    rows = _query(
+        dsn,
+        "select column_name, udt_name, is_nullable = 'YES' from information_schema.columns "
+        "where table_schema = %s and table_name = %s",
+        (schema, table),
+    )
+    return {name: (udt, nullable) for name, udt, nullable in rows}
+
+
+def _declared(dsn: str, columns: tuple[Column, ...]) -> Shape:
+    """The registry's columns, their SQL types resolved by Postgres itself (``timestamptz``
+    -> ``timestamptz``, ``integer`` -> ``int4``, ``text[]`` -> ``_text``, …): the names
+    ``information_schema.columns.udt_name`` reports."""
+    shape: Shape = {}
+    for c in columns:
+        ((udt,),) = _query(
+            dsn, "select typname::text from pg_type where oid = %s::regtype", (c.pg_type,)
+        )
+        shape[c.name] = (udt, c.nullable)
+    return shape
+
+
+def _registry_mismatches(dsn: str) -> list[str]:
+    """Every difference between the migrated tables and the registry, as readable lines."""
+    problems: list[str] = []
+    for dataset in DATASETS.values():
+        staging = (*BOOKKEEPING, *dataset.columns)
+        for schema, columns in (("staging", staging), ("raw", (*staging, PUBLISHED_AT))):
+            table = f"{schema}.{dataset.name}"
+            want, got = _declared(dsn, columns), _actual(dsn, schema, dataset.name)
+            if not got:
+                problems.append(f"{table}: missing")
+                continue
+            for name in sorted(want.keys() - got.keys()):
+                problems.append(f"{table}.{name}: declared {want[name]}, not in the database")
+            for name in sorted(got.keys() - want.keys()):
+                problems.append(f"{table}.{name}: in the database {got[name]}, not declared")
+            for name in sorted(want.keys() & got.keys()):
+                if want[name] != got[name]:
+                    problems.append(f"{table}.{name}: declared {want[name]}, database {got[name]}")
+    return problems
+
+
+def _catalogue(dsn: str) -> list[tuple[Any, ...]]:
+    """Every column of every sitepass schema, and the version row: what a no-op keeps."""
+    return _query(
+        dsn,
+        "select table_schema, table_name, column_name, udt_name, is_nullable, column_default "
+        "from information_schema.columns "
+        "where table_schema in ('ops', 'staging', 'raw', 'restricted') order by 1, 2, 3",
+    ) + _query(dsn, "select version_num from ops.alembic_version")
+
+
+def test_migrated_empty_database_matches_the_registry(empty_db: str) -> None:
+    # GIVEN an empty database
+    assert current(empty_db) is None
+    # WHEN it is migrated
+    revision = migrate(empty_db)
+    # THEN it is at head
+    assert revision == head()
+    assert current(empty_db) == head()
+    assert check(empty_db) == head()
+    # AND every registry dataset has staging.<name> and raw.<name> with exactly the
+    # declared columns, types and nullability (raw: plus published_at)
+    assert _registry_mismatches(empty_db) == []
+    # AND the tables outside the registry are there too
+    for table in (
+        "ops.load_audit",
+        "ops.load_audit_entity",
+        "ops.quarantine",
+        "ops.gate_results",
+        "ops.landing_days",
+        "ops.face_embeddings",
+        "ops.roster_periods",
+        "restricted.worker_identity",
+        "restricted.bank_cards",
+        "staging.worker_identity",
+        "staging.bank_cards",
+        "raw.face_enrolments",
+        "raw.identity_fraud",
+    ):
+        assert _query(empty_db, "select to_regclass(%s) is not null", (table,)) == [(True,)], table
+
+
+def test_the_registry_comparison_can_fail(empty_db: str) -> None:
+    # GIVEN a migrated database whose tables then drift from the registry
+    migrate(empty_db)
+    dataset = next(iter(DATASETS.values()))
+    column = dataset.columns[-1]
+    conn = psycopg2.connect(empty_db)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"alter table raw.{dataset.name} drop column {column.name}")
+            cur.execute(f"alter table staging.{dataset.name} add column surplus text")
+        conn.commit()
+    finally:
+        conn.close()
+    # WHEN it is compared with the registry
+    problems = _registry_mismatches(empty_db)
+    # THEN both differences are reported (the comparison above is not vacuous)
+    assert f"raw.{dataset.name}.{column.name}: declared" in " ".join(problems)
+    assert any(p.startswith(f"staging.{dataset.name}.surplus: in the database") for p in problems)
+
+
+def test_migrating_twice_is_a_no_op(empty_db: str) -> None:
+    # GIVEN a migrated database holding a row
+    migrate(empty_db)
+    conn = psycopg2.connect(empty_db)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("insert into ops.landing_days (day) values ('2026-10-01')")
+        conn.commit()
+    finally:
+        conn.close()
+    before = _catalogue(empty_db)
+    # WHEN it is migrated again
+    revision = migrate(empty_db)
+    # THEN nothing changed: same revision, same catalogue, the row kept
+    assert revision == head()
+    assert _catalogue(empty_db) == before
+    assert _query(empty_db, "select day::text from ops.landing_days") == [("2026-10-01",)]
+
+
+def test_concurrent_migrations_both_succeed(empty_db: str) -> None:
+    # GIVEN an empty database
+    # WHEN two processes' worth of migrate() run at the same time
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        revisions = list(pool.map(migrate, [empty_db, empty_db]))
+    # THEN both succeed at head, and the schema was created exactly once
+    assert revisions == [head(), head()]
+    assert _query(empty_db, "select count(*) from ops.alembic_version") == [(1,)]
+    assert _registry_mismatches(empty_db) == []
+
+
+def test_check_raises_when_behind_head(empty_db: str) -> None:
+    # GIVEN a database never migrated
+    # WHEN it is checked THEN the error names the command that fixes it
+    with pytest.raises(ConfigError, match="sitepass migrate"):
+        check(empty_db)
+    # GIVEN a database at an older revision
+    migrate(empty_db)
+    _query(empty_db, "update ops.alembic_version set version_num = '0001' returning 1")
+    assert current(empty_db) == "0001" != head()
+    # WHEN it is checked THEN it raises, naming `sitepass migrate`
+    with pytest.raises(ConfigError, match="sitepass migrate"):
+        check(empty_db)
+    # AND migrating brings it to head again
+    assert migrate(empty_db) == head()
+    assert check(empty_db) == head()
+
+
+def test_a_database_of_the_old_ensure_schema_is_adopted(empty_db: str) -> None:
+    # GIVEN a database as the old hand-rolled DDL left it: every table, no Alembic version
+    # table, and its own ops.schema_version at 6
+    migrate(empty_db)
+    conn = psycopg2.connect(empty_db)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("drop table ops.alembic_version")
+            cur.execute(
+                "create table ops.schema_version (version integer primary key, "
+                "applied_at timestamptz not null default now())"
+            )
+            cur.execute("insert into ops.schema_version (version) values (6)")
+            cur.execute("insert into ops.landing_days (day) values ('2026-10-01')")
+        conn.commit()
+    finally:
+        conn.close()
+    assert current(empty_db) is None
+    # WHEN it is migrated
+    revision = migrate(empty_db)
+    # THEN it is at head with its data kept, matches the registry, and the old marker is gone
+    assert revision == head()
+    assert _query(empty_db, "select count(*) from ops.landing_days") == [(1,)]
+    assert _registry_mismatches(empty_db) == []
+    assert _query(empty_db, "select to_regclass('ops.schema_version')") == [(None,)]
