@@ -3,8 +3,8 @@
 ``ops.gate_results`` (with the columns of the data-quality mart) is created by the warehouse
 migrations (:mod:`ingest.warehouse.migrate`); the gate upserts one row per (load id,
 suite) and runs no DDL. :data:`DATA_QUALITY_MART_SQL` is the data-quality mart
-(pass rate per source per day, gate time); ``docs/quality-gate.md`` has
-it as the dbt model ``marts/quality/fct_gate_daily``. The column ``load_seconds`` of ``ops.gate_results``
+(pass rate per source per day, gate time); ``docs/quality-gate.md`` has it as the dbt
+model ``marts/quality/fct_gate_daily``. The column ``load_seconds`` of ``ops.gate_results``
 is no longer written (gate vs load time is measured by ``bench/gate_vs_load.py``).
 """
 
