@@ -23,6 +23,7 @@ from ingest import feeds
 from ingest.config import Settings
 from ingest.errors import DataError
 from ingest.feeds import LOAD_ORDER, Window
+from ingest.landing.batch import RosterPeriods
 from ingest.landing.context import ParseContext
 from ingest.landing.dispatch import parse_object
 from ingest.landing.keys import LandingKey, try_parse_key
@@ -151,25 +152,14 @@ def _device_roles(cur: psycopg2.extensions.cursor) -> dict[str, str]:
     return {sn: role or "both" for sn, role in cur.fetchall()}
 
 
-class RosterIndex:
-    """``(project, employee_no, day) -> on the roster?`` from ``ops.roster_periods``."""
-
-    def __init__(self, cur: psycopg2.extensions.cursor, projects: list[str]) -> None:
-        cur.execute(
-            "select project_code, employee_no, entry_date, exit_date from ops.roster_periods "
-            "where project_code = any(%s)",
-            (projects,),
-        )
-        self._periods: dict[tuple[str, str], list[tuple[date | None, date | None]]] = {}
-        for project, emp, entry, exit_ in cur.fetchall():
-            self._periods.setdefault((project, emp), []).append((entry, exit_))
-        self.projects_with_roster = {p for p, _ in self._periods}
-
-    def __call__(self, project: str, employee_no: str, day: date) -> bool:
-        for entry, exit_ in self._periods.get((project, employee_no), ()):
-            if (entry is None or entry <= day) and (exit_ is None or day <= exit_):
-                return True
-        return False
+def roster_periods(cur: psycopg2.extensions.cursor, projects: list[str]) -> RosterPeriods:
+    """The published roster periods of ``projects`` (``ops.roster_periods``)."""
+    cur.execute(
+        "select project_code, employee_no, entry_date, exit_date from ops.roster_periods "
+        "where project_code = any(%s)",
+        (projects,),
+    )
+    return RosterPeriods(cur.fetchall())
 
 
 def stage_feed(
@@ -188,7 +178,7 @@ def stage_feed(
         projects = sorted(
             {k.project_code for o in objects if (k := try_parse_key(o.key)) and k.project_code}
         )
-        roster = RosterIndex(cur, projects) if spec.checks_roster else None
+        roster = roster_periods(cur, projects) if spec.checks_roster else None
 
         def parse(obj: loader.LandingObject) -> ParseResult:
             k = try_parse_key(obj.key)

@@ -72,13 +72,20 @@ class ParseResult:
     children_duplicates: dict[str, int] = field(default_factory=dict)
     ignored_by: dict[str, int] = field(default_factory=dict)  # breakdown of ``ignored``
     meta: dict[str, Any] = field(default_factory=dict)  # file-level facts (page counters…)
+    # Set by the columnar path (ingest.landing.batch), whose rows travel in one frame for
+    # the whole batch: the number of this object's loaded rows; ``rows`` is then empty.
+    loaded_rows: int | None = None
+
+    @property
+    def loaded(self) -> int:
+        return len(self.rows) if self.loaded_rows is None else self.loaded_rows
 
     def counts(self) -> dict[str, Counts]:
         """Accounting per entity: the main entity under ``kind``, then each child entity."""
         out = {
             self.kind: Counts(
                 read=self.rows_read,
-                loaded=len(self.rows),
+                loaded=self.loaded,
                 quarantined=sum(1 for r in self.rejects if r.entity is None),
                 duplicates=self.duplicates,
                 ignored=self.ignored,
@@ -113,11 +120,11 @@ class ParseResult:
     def check_accounting(self) -> None:
         """Raise if the accounting invariant does not hold (for any entity)."""
         main = sum(1 for r in self.rejects if r.entity is None)
-        accounted = len(self.rows) + main + self.duplicates + self.ignored
+        accounted = self.loaded + main + self.duplicates + self.ignored
         if accounted != self.rows_read:
             raise ValueError(
                 f"{self.kind}: rows_read={self.rows_read} but accounted={accounted} "
-                f"(rows={len(self.rows)} rejects={main} "
+                f"(rows={self.loaded} rejects={main} "
                 f"duplicates={self.duplicates} ignored={self.ignored})"
             )
         if sum(self.ignored_by.values()) not in (0, self.ignored):
