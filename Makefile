@@ -13,12 +13,15 @@ DEMO_START ?= 2026-09-01
 DEMO_END ?= 2026-10-31
 DEMO_MONTH ?= 2026-10
 DEMO_CITY ?= 4403
+# `make bench BENCH_PROFILE=quick`: P1 and P3 at full city-day size (bench/README.md).
+BENCH_PROFILE ?= full
 
-.PHONY: help setup demo test up down status lint clean
+.PHONY: help setup demo test bench up down status lint clean
 
 help:
 	@echo "make demo   - install, start the embedded stack, seed a city (2 months), run every DAG, build the report"
 	@echo "make test   - install, run the whole test suite on throwaway Postgres + S3"
+	@echo "make bench  - side-by-side benchmarks on a throwaway stack (BENCH_PROFILE=quick|full)"
 	@echo "make setup  - install only (system packages + locked Python environment)"
 	@echo "make down   - stop the embedded stack started by 'make demo'"
 
@@ -48,6 +51,9 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python -m bench.run --profile $(BENCH_PROFILE)
 
 up down status: setup
 	$(BIN)/sitepass $@

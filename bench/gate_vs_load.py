@@ -119,6 +119,7 @@ def _seed_reference(dsn: str, projects: int, rows: int, *, roster_index: bool = 
                    values (%s, 'x', 'zkteco', 'zkteco_punches', %s, %s, %s, 0, 0, 0)""",
                 (key, load, rows, rows),
             )
+        cur.execute("insert into ops.roster_periods select * from ops.roster_periods_live")
         if roster_index:
             # Recommended for the warehouse migrations: without it ops.roster_periods is
             # quadratic in the roster size (its exit-date subquery scans raw.roster_workers
@@ -155,39 +156,18 @@ def _objects(rows: int) -> list[Any]:
     return out
 
 
-def _stage(
-    dsn: str, secret: bytes, objects: list[Any], projects: int, *, keep: bool
-) -> tuple[str, float]:
+def _stage(dsn: str, secret: bytes, objects: list[Any], *, keep: bool) -> tuple[str, float]:
     """Stage the day's objects; return the load id and the seconds of parse + COPY + audit
     (measured inside the transaction); roll back unless ``keep``."""
-    from ingest.landing.context import ParseContext
-    from ingest.landing.dispatch import parse_object
-    from ingest.pipeline import RosterIndex
-    from ingest.schedule import SHANGHAI
+    from ingest.pipeline import stage_objects
     from ingest.warehouse import loader
     from ingest.warehouse.db import connect
     from ingest.warehouse.pii import PiiKeys
 
     load_id = loader.make_load_id("zkteco", DAY, [o.key for o in objects])
-    end = datetime.combine(DAY + timedelta(days=1), dtime(0), tzinfo=SHANGHAI)
     t0 = time.perf_counter()
     with connect(dsn) as conn, conn.cursor() as cur:
-        codes = [_project(i) for i in range(projects)]
-        roster = RosterIndex(cur, codes)
-        known = frozenset(codes)
-        roles = {f"ZK-B{i + 1}": "both" for i in range(projects)}
-
-        def parse(obj: Any) -> Any:
-            ctx = ParseContext.from_key(
-                obj.key,
-                interval_end=end,
-                known_projects=known,
-                roster_lookup=roster,
-                device_roles=roles,
-            )
-            return parse_object(obj.data, ctx)
-
-        loader.stage(cur, "zkteco", load_id, objects, parse, PiiKeys(secret))
+        stage_objects(cur, PiiKeys(secret), "zkteco", DAY, load_id, objects)
         seconds = time.perf_counter() - t0
         if not keep:
             conn.rollback()
@@ -236,9 +216,7 @@ def bench(
         objects = _objects(rows)
         load_times = []
         for i in range(repeat):  # the last run is kept: the gate validates its batch
-            load_id, seconds = _stage(
-                dsn, settings.pii_secret, objects, projects, keep=i == repeat - 1
-            )
+            load_id, seconds = _stage(dsn, settings.pii_secret, objects, keep=i == repeat - 1)
             load_times.append(seconds)
         copy_times = [_copy_only(dsn, load_id) for _ in range(repeat)]
         t0 = time.perf_counter()

@@ -140,6 +140,9 @@ VARIABLES: tuple[Variable, ...] = (
     _v("SITEPASS_S3_BUCKET", "s3", "str", DEFAULT_BUCKET, "landing bucket"),
     _v("SITEPASS_S3_SECURE", "s3", "bool", "false", "use TLS to reach the S3 endpoint"),
     _v("SITEPASS_S3_REGION", "s3", "str", "us-east-1", "S3 region"),
+    _v("SITEPASS_S3_CONCURRENCY", "s3", "int", "16",
+       "parallel object downloads of one batch (a city-day is tens of thousands of small "
+       "device files: latency-bound)", low=1, high=256),
     # airflow
     _v("SITEPASS_AIRFLOW_DSN", "airflow", "dsn", None,
        "SQLAlchemy URL of Airflow's metadata DB (embedded stack; production sets "
@@ -314,6 +317,7 @@ class S3Settings:
     bucket: str
     secure: bool = False
     region: str = "us-east-1"
+    concurrency: int = 16  # parallel downloads of one batch
 
     @property
     def endpoint_url(self) -> str:
@@ -472,6 +476,9 @@ class Settings:
                 bucket=bucket or text("SITEPASS_S3_BUCKET") or DEFAULT_BUCKET,
                 secure=flag("SITEPASS_S3_SECURE"),
                 region=text("SITEPASS_S3_REGION") or "us-east-1",
+                concurrency=int(
+                    _declared(integer("SITEPASS_S3_CONCURRENCY"), "SITEPASS_S3_CONCURRENCY")
+                ),
             ),
             pii_secret=secret.encode(),
             dbt_project_dir=REPO_ROOT / "dbt",

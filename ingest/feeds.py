@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ingest.landing.context import ParseContext
@@ -141,6 +141,12 @@ class Feed:
     checks_roster: bool = False  # punches checked against published rosters + device roles
     defer_future: bool = False  # a batch paid after the run's day waits for a later run
     case_insensitive_key: bool = False
+    # "module:function" parsing a whole batch with column operations, equal to ``parser``
+    # record by record (ingest.landing.batch); None: the batch is parsed object by object.
+    batch_parser: str | None = None
+    # "module:function" called as f(cursor, load_id) in a batch's publish transaction, to
+    # keep tables derived from the feed's raw rows current (e.g. roster periods).
+    after_publish: str | None = None
 
     @property
     def is_landing(self) -> bool:
@@ -162,13 +168,24 @@ class Feed:
     def load_parser(self) -> Parser:
         if self.parser is None:
             raise ValueError(f"{self.name} objects are referenced, not parsed")
-        module, _, func = self.parser.partition(":")
-        parser: Parser = getattr(importlib.import_module(module), func)
+        parser: Parser = _resolve(self.parser)
         return parser
+
+    def load_after_publish(self) -> Callable[..., Any] | None:
+        return None if self.after_publish is None else _resolve(self.after_publish)
+
+    def load_batch_parser(self) -> Callable[..., Any] | None:
+        """The columnar batch parser, or None when the feed is parsed object by object."""
+        return None if self.batch_parser is None else _resolve(self.batch_parser)
 
     @property
     def pattern(self) -> re.Pattern[str]:
         return _compiled(self.name)
+
+
+def _resolve(ref: str) -> Any:
+    module, _, func = ref.partition(":")
+    return getattr(importlib.import_module(module), func)
 
 
 # -- key pattern pieces --------------------------------------------------------------------
@@ -518,6 +535,7 @@ REGISTRY: tuple[Feed, ...] = (
         "ingest.landing.roster:parse_roster",
         _ROSTER,
         depends_on=("registry",),
+        after_publish="ingest.warehouse.rosters:refresh_periods",
     ),
     Feed(
         "enrolment_photo",
@@ -534,6 +552,7 @@ REGISTRY: tuple[Feed, ...] = (
         (_ZKTECO,),
         depends_on=("registry", "roster"),
         checks_roster=True,
+        batch_parser="ingest.landing.zkteco_batch:parse_zkteco_batch",
     ),
     Feed(
         "hikvision",
@@ -543,6 +562,7 @@ REGISTRY: tuple[Feed, ...] = (
         (_HIKVISION,),
         depends_on=("registry", "roster"),
         checks_roster=True,
+        batch_parser="ingest.landing.hikvision_batch:parse_hikvision_batch",
     ),
     Feed(
         "capture_photo",

@@ -12,21 +12,25 @@ is idempotent: running it again for the same interval and bucket content changes
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
+import polars as pl
 import psycopg2.extensions
 
 from ingest import feeds
 from ingest.config import Settings
 from ingest.errors import DataError
 from ingest.feeds import LOAD_ORDER, Window
-from ingest.landing.batch import RosterPeriods
+from ingest.landing.batch import ROSTER_SCHEMA, BatchInput, BatchParse, RosterPeriods
 from ingest.landing.context import ParseContext
 from ingest.landing.dispatch import parse_object
-from ingest.landing.keys import LandingKey, try_parse_key
+from ingest.landing.keys import LandingKey, parse_key, try_parse_key
 from ingest.landing.model import ParseResult
 from ingest.landing.text import decode_bytes
 from ingest.quality import gate as gx_gate
@@ -153,13 +157,109 @@ def _device_roles(cur: psycopg2.extensions.cursor) -> dict[str, str]:
 
 
 def roster_periods(cur: psycopg2.extensions.cursor, projects: list[str]) -> RosterPeriods:
-    """The published roster periods of ``projects`` (``ops.roster_periods``)."""
-    cur.execute(
+    """The published roster periods of ``projects`` (``ops.roster_periods``), read with
+    one COPY into a frame."""
+    buf = io.BytesIO()
+    sql = cur.mogrify(
         "select project_code, employee_no, entry_date, exit_date from ops.roster_periods "
         "where project_code = any(%s)",
         (projects,),
+    ).decode()
+    cur.copy_expert(f"copy ({sql}) to stdout (format csv)", buf)
+    buf.seek(0)
+    frame = (
+        pl.read_csv(buf, has_header=False, new_columns=list(ROSTER_SCHEMA), schema=ROSTER_SCHEMA)
+        if buf.getbuffer().nbytes
+        else pl.DataFrame(schema=ROSTER_SCHEMA)
     )
-    return RosterPeriods(cur.fetchall())
+    return RosterPeriods(frame)
+
+
+def landing_object(feed: str, key: str, data: bytes, etag: str | None) -> loader.LandingObject:
+    """An object of ``feed`` with the values its key stamps on every row."""
+    spec = feeds.feed(feed)
+    k = try_parse_key(key)
+    if k is None or k.kind != feed:
+        raise DataError(f"not a {feed} landing key: {key!r}")
+    # Values the object key says win over the rows (every row is filed under the object
+    # it came from): the feed registry names them per dataset.
+    context: dict[str, object] = {
+        name: value
+        for name in spec.key_fields
+        if (value := getattr(k, feeds.KEY_FIELDS[name])) is not None
+    }
+    return loader.LandingObject(
+        key=key,
+        data=data,
+        partition_date=k.partition_date,
+        partition_month=k.pay_month,
+        etag=etag,
+        context=context,
+    )
+
+
+def stage_objects(
+    cur: psycopg2.extensions.cursor,
+    keys: PiiKeys,
+    feed: str,
+    day: date,
+    load_id: str,
+    landing: Sequence[loader.LandingObject],
+) -> BatchResult:
+    """Parse, validate and stage objects already in memory against the published
+    registry and rosters: the columnar path when the feed has one, else object by
+    object (benchmarks call this directly, without S3)."""
+    spec = feeds.feed(feed)
+    interval = Interval(day)
+    known = _known_projects(cur) if spec.checks_registry else None
+    roles = _device_roles(cur) if spec.checks_roster else None
+    projects = sorted(
+        {k.project_code for o in landing if (k := try_parse_key(o.key)) and k.project_code}
+    )
+    roster = roster_periods(cur, projects) if spec.checks_roster else None
+
+    def contexts(key: str) -> ParseContext:
+        k = parse_key(key)
+        # Punches of a project with no published roster at all cannot be checked against
+        # one: they are loaded, and dbt's referential tests flag them.
+        lookup = roster if roster and k.project_code in roster.projects_with_roster else None
+        return ParseContext.of_key(
+            k,
+            interval_end=interval.end,
+            known_projects=known,
+            roster_lookup=lookup,
+            device_roles=roles,
+        )
+
+    def parse(obj: loader.LandingObject) -> ParseResult:
+        return parse_object(obj.data, contexts(obj.key))
+
+    batch_parser = spec.load_batch_parser()
+
+    def parse_batch(objs: Sequence[loader.LandingObject]) -> BatchParse:
+        assert batch_parser is not None
+        inputs = [BatchInput(o.key, o.data, contexts(o.key)) for o in objs]
+        parsed: BatchParse = batch_parser(inputs, roster.frame if roster else None)
+        return parsed
+
+    return loader.stage(
+        cur,
+        feed,
+        load_id,
+        landing,
+        parse,
+        keys,
+        parse_batch=parse_batch if batch_parser is not None else None,
+    )
+
+
+def _download(settings: Settings, objects: Sequence[FoundObject]) -> list[bytes]:
+    """The objects' bytes, fetched concurrently (S3 latency, not bandwidth, bounds a
+    day of many small device files), in input order."""
+    if len(objects) < 2:
+        return [get_bytes(settings.s3, o.key) for o in objects]
+    with ThreadPoolExecutor(max_workers=settings.s3.concurrency) as pool:
+        return list(pool.map(lambda o: get_bytes(settings.s3, o.key), objects))
 
 
 def stage_feed(
@@ -171,59 +271,17 @@ def stage_feed(
         return BatchResult(feed=feed, load_id=None)
     load_id = loader.make_load_id(feed, day, [f"{o.key}@{o.etag}" for o in objects])
     interval = Interval(day)
-    keys = PiiKeys(settings.pii_secret)
+    for o in objects:
+        landing_object(feed, o.key, b"", o.etag)  # a wrong key fails before any download
+    landing = []
+    deferred = 0
+    for o, data in zip(objects, _download(settings, objects), strict=True):
+        if spec.defer_future and _payroll_not_yet(data, interval):
+            deferred += 1
+            continue
+        landing.append(landing_object(feed, o.key, data, o.etag))
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        known = _known_projects(cur) if spec.checks_registry else None
-        roles = _device_roles(cur) if spec.checks_roster else None
-        projects = sorted(
-            {k.project_code for o in objects if (k := try_parse_key(o.key)) and k.project_code}
-        )
-        roster = roster_periods(cur, projects) if spec.checks_roster else None
-
-        def parse(obj: loader.LandingObject) -> ParseResult:
-            k = try_parse_key(obj.key)
-            # Punches of a project with no published roster at all cannot be checked
-            # against one: they are loaded, and dbt's referential tests flag them.
-            lookup = (
-                roster if roster and k and k.project_code in roster.projects_with_roster else None
-            )
-            ctx = ParseContext.from_key(
-                obj.key,
-                interval_end=interval.end,
-                known_projects=known,
-                roster_lookup=lookup,
-                device_roles=roles,
-            )
-            return parse_object(obj.data, ctx)
-
-        landing = []
-        deferred = 0
-        for o in objects:
-            k = try_parse_key(o.key)
-            if k is None or k.kind != feed:
-                raise DataError(f"not a {feed} landing key: {o.key!r}")
-            # Values the object key says win over the rows (every row is filed under the
-            # object it came from): the feed registry names them per dataset.
-            context: dict[str, object] = {
-                name: value
-                for name in spec.key_fields
-                if (value := getattr(k, feeds.KEY_FIELDS[name])) is not None
-            }
-            data = get_bytes(settings.s3, o.key)
-            if spec.defer_future and _payroll_not_yet(data, interval):
-                deferred += 1
-                continue
-            landing.append(
-                loader.LandingObject(
-                    key=o.key,
-                    data=data,
-                    partition_date=k.partition_date,
-                    partition_month=k.pay_month,
-                    etag=o.etag,
-                    context=context,
-                )
-            )
-        summary = loader.stage(cur, feed, load_id, landing, parse, keys)
+        summary = stage_objects(cur, PiiKeys(settings.pii_secret), feed, day, load_id, landing)
     if deferred:
         log.info("%s: %d payroll batches deferred (paid after %s)", load_id, deferred, interval.day)
     return dataclasses.replace(summary, deferred=deferred)

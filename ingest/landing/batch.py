@@ -44,8 +44,8 @@ __all__ = [
     "ObjectFacts",
     "RosterPeriods",
     "checks",
-    "reason_list",
     "empty_frame",
+    "reason_list",
     "rows_to_frame",
 ]
 
@@ -60,24 +60,27 @@ ROSTER_SCHEMA = {
 
 class RosterPeriods:
     """``(project, employee_no, day) -> on the roster?`` over roster periods (rows of
-    ``ops.roster_periods``): callable for the row parsers, :attr:`frame` for the batch."""
+    ``ops.roster_periods``): :attr:`frame` for the columnar path, callable for the row
+    parsers (its index is built on first call)."""
 
-    def __init__(self, rows: Iterable[tuple[str, str, date | None, date | None]]) -> None:
-        self._periods: dict[tuple[str, str], list[tuple[date | None, date | None]]] = {}
-        for project, emp, entry, exit_ in rows:
-            self._periods.setdefault((project, emp), []).append((entry, exit_))
-        self.projects_with_roster = frozenset(p for p, _ in self._periods)
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame.select([pl.col(n).cast(t) for n, t in ROSTER_SCHEMA.items()])
+        self.projects_with_roster = frozenset(self.frame["project_code"].unique().to_list())
+        self._periods: dict[tuple[str, str], list[tuple[date | None, date | None]]] | None = None
+
+    @classmethod
+    def of(cls, rows: Iterable[tuple[str, str, date | None, date | None]]) -> RosterPeriods:
+        return cls(pl.DataFrame(list(rows), schema=ROSTER_SCHEMA, orient="row"))
 
     def __call__(self, project: str, employee_no: str, day: date) -> bool:
+        if self._periods is None:
+            self._periods = {}
+            for p, e, a, b in self.frame.iter_rows():
+                self._periods.setdefault((p, e), []).append((a, b))
         for entry, exit_ in self._periods.get((project, employee_no), ()):
             if (entry is None or entry <= day) and (exit_ is None or day <= exit_):
                 return True
         return False
-
-    @property
-    def frame(self) -> pl.DataFrame:
-        rows = [(p, e, a, b) for (p, e), spans in self._periods.items() for a, b in spans]
-        return pl.DataFrame(rows, schema=ROSTER_SCHEMA, orient="row")
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +192,7 @@ class ObjectFacts:
             rows["channel_direction"].append(
                 None if role is None else codes.direction_of(codes.DEVICE_ROLE, role)
             )
-        schema = {
+        schema: dict[str, Any] = {
             "obj": pl.UInt32,
             "project_code": pl.String,
             "partition_date": pl.Date,
@@ -205,7 +208,10 @@ class ObjectFacts:
 def reason_list(*pairs: tuple[pl.Expr, str]) -> pl.Expr:
     """A list column of the codes whose condition holds, in the given order."""
     return pl.concat_list(
-        [pl.when(cond).then(pl.lit(code)).otherwise(pl.lit(None, pl.String)) for cond, code in pairs]
+        [
+            pl.when(cond).then(pl.lit(code)).otherwise(pl.lit(None, pl.String))
+            for cond, code in pairs
+        ]
     ).list.drop_nulls()
 
 
@@ -289,9 +295,7 @@ def checks(
     return loaded, rejected
 
 
-def add_rejects(
-    results: Sequence[ParseResult], rejected: pl.DataFrame, key: str | None
-) -> None:
+def add_rejects(results: Sequence[ParseResult], rejected: pl.DataFrame, key: str | None) -> None:
     """Append the rejected candidates to their objects' results (in record order)."""
     cols = ["obj", "record_no", "raw", "reasons"] + ([key] if key else [])
     for row in rejected.select(cols).sort("obj", "record_no").iter_rows():

@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from ingest.schedule import SHANGHAI
+
+if TYPE_CHECKING:
+    from ingest.landing.keys import LandingKey
 
 __all__ = ["SHANGHAI", "ParseContext", "RosterLookup"]
 
@@ -50,9 +54,27 @@ class ParseContext:
         """Build a context from an object key (raises ``ValueError`` for unknown keys)."""
         from ingest.landing.keys import parse_key
 
-        k = parse_key(object_key)
+        return cls.of_key(
+            parse_key(object_key),
+            interval_end=interval_end,
+            known_projects=known_projects,
+            roster_lookup=roster_lookup,
+            device_roles=device_roles,
+        )
+
+    @classmethod
+    def of_key(
+        cls,
+        k: LandingKey,
+        *,
+        interval_end: datetime | None = None,
+        known_projects: frozenset[str] | None = None,
+        roster_lookup: RosterLookup | None = None,
+        device_roles: Mapping[str, str] | None = None,
+    ) -> ParseContext:
+        """:meth:`from_key` for a key already parsed."""
         return cls(
-            object_key=object_key,
+            object_key=k.key,
             project_code=k.project_code,
             device_sn=k.device_sn,
             partition_date=k.partition_date,

@@ -14,8 +14,8 @@ parser's outcome; semantics are documented there.
 from __future__ import annotations
 
 import codecs
+import json
 import logging
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,7 +23,6 @@ import polars as pl
 
 from ingest.landing import batch, codes
 from ingest.landing import reasons as R
-from ingest.landing._common import dump, loads
 from ingest.landing._punch import require_project
 from ingest.landing.hikvision import parse_hikvision
 from ingest.landing.model import ParseResult
@@ -44,10 +43,16 @@ _TEXTS = (
     "employeeNoString",
     "employeeNo",
 )
-_EMPLOYEE_FIELDS = ("employeeNoString", "employeeNo")  # older firmware: a JSON number
-# The reader turns JSON booleans and decimals met in a text field into text the row parser
-# would not produce (it rejects booleans, keeps "1.50" as written): such pages go there.
-_NOT_FAST = re.compile(rb"\btrue\b|\bfalse\b|[0-9][.eE]")
+#: What the reader decodes: every field the row parser reads, typed. A value of another
+#: JSON type fails the page (string in a number field, object or array anywhere), except
+#: numbers in text fields, which read as their text, as in the row parser.
+_EVENT = pl.Struct({n: pl.Int64 for n in _INTS} | {n: pl.String for n in _TEXTS})
+_PAGE = pl.Struct({"AcsEvent": pl.Struct({"InfoList": pl.List(_EVENT)})})
+# The reader would silently turn these into something else (a boolean into 1 or "true", a
+# decimal into a truncated integer or "1.5" for "1.50", a number beyond 64 bits into
+# null): pages holding any of them go to the row parser.
+_NOT_FAST = r":\s*(?:-?[0-9]+[.eE]|-?[0-9]{19,}|true|false)"
+_SEP = (",", ":")
 _TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+08:00$"
 # Python's str.strip() removes Unicode White_Space and \x1c-\x1f: a text field with any of
 # them at either end (or blank but not empty) is left to the row parser.
@@ -63,59 +68,55 @@ _TEXT_OUT = {
 
 
 def _texts(inputs: Sequence[batch.BatchInput]) -> tuple[list[int], list[str]]:
-    """Objects the reader may take: UTF-8 without BOM, looking like one JSON object."""
+    """Objects the reader may take: UTF-8 without BOM, one JSON object, no JSON boolean
+    or decimal number (checked on all pages at once)."""
     objs, texts = [], []
     for i, inp in enumerate(inputs):
         if inp.data.startswith(codecs.BOM_UTF8):
             continue
         try:
-            text = inp.data.decode("utf-8")
+            texts.append(inp.data.decode("utf-8"))
         except UnicodeDecodeError:
             continue
-        body = text.strip(" \t\r\n")
-        if body.startswith("{") and body.endswith("}") and not _NOT_FAST.search(inp.data):
-            objs.append(i)
-            texts.append(body)
-    return objs, texts
+        objs.append(i)
+    pages = pl.DataFrame(
+        {"obj": objs, "text": texts}, schema={"obj": pl.Int64, "text": pl.String}
+    ).with_columns(pl.col("text").str.strip_chars(" \t\r\n"))
+    ok = pages.filter(
+        pl.col("text").str.starts_with("{")
+        & pl.col("text").str.ends_with("}")
+        & ~pl.col("text").str.contains(_NOT_FAST)
+    )
+    return ok["obj"].to_list(), ok["text"].to_list()
+
+
+def _decode(texts: list[str]) -> pl.Series:
+    return pl.Series(texts, dtype=pl.String).str.json_decode(_PAGE)
 
 
 def _decode_pages(objs: list[int], texts: list[str]) -> tuple[list[int], pl.Series | None]:
     """One vectorised decode of every page; pages the reader rejects are dropped (they
     go to the row parser). Returns the decoded objects and their documents."""
     try:
-        return objs, pl.Series(texts, dtype=pl.String).str.json_decode(infer_schema_length=None)
-    except (pl.exceptions.ComputeError, pl.exceptions.DuplicateError):
+        return objs, _decode(texts)
+    except pl.exceptions.ComputeError:
         pass
     keep = []
     for n, text in enumerate(texts):  # find the pages the reader cannot take
         try:
-            pl.Series([text]).str.json_decode(infer_schema_length=None)
-        except (pl.exceptions.ComputeError, pl.exceptions.DuplicateError):
+            _decode([text])
+        except pl.exceptions.ComputeError:
             continue
         keep.append(n)
     log.info("hikvision: %d of %d pages left to the row parser", len(texts) - len(keep), len(texts))
     if not keep:
         return [], None
-    return _decode_pages([objs[n] for n in keep], [texts[n] for n in keep])
+    return [objs[n] for n in keep], _decode([texts[n] for n in keep])
 
 
-def _events(objs: list[int], docs: pl.Series) -> pl.DataFrame | None:
-    """One row per ``InfoList`` entry, fields typed; None when a field has a type the
-    fast path does not take (then the whole batch goes to the row parser)."""
-    acs_type = docs.dtype.to_schema().get("AcsEvent") if isinstance(docs.dtype, pl.Struct) else None
-    if not isinstance(acs_type, pl.Struct):
-        return None
-    info_type = acs_type.to_schema().get("InfoList")
-    if not isinstance(info_type, pl.List) or not isinstance(info_type.inner, pl.Struct):
-        return None
-    fields = info_type.inner.to_schema()
-    for name in _INTS:
-        if fields.get(name, pl.Null) not in (pl.Int64, pl.Null):
-            return None
-    for name in _TEXTS:
-        allowed = (pl.String, pl.Null, pl.Int64) if name in _EMPLOYEE_FIELDS else (pl.String, pl.Null)
-        if fields.get(name, pl.Null) not in allowed:
-            return None
+def _events(objs: list[int], docs: pl.Series) -> pl.DataFrame:
+    """One row per ``InfoList`` entry (``page_ok``: the page has an InfoList; ``elem_ok``:
+    the entry is an object)."""
     pages = pl.DataFrame({"obj": pl.Series(objs, dtype=pl.UInt32), "doc": docs}).select(
         "obj", info=pl.col("doc").struct.field("AcsEvent").struct.field("InfoList")
     )
@@ -124,18 +125,10 @@ def _events(objs: list[int], docs: pl.Series) -> pl.DataFrame | None:
         .explode("info")
         .with_columns(record_no=pl.int_range(1, pl.len() + 1, dtype=pl.Int64).over("obj"))
     )
-    ev = ev.with_columns(
+    return ev.with_columns(
         elem_ok=pl.col("info").is_not_null(),
-        **{
-            name: (
-                pl.col("info").struct.field(name)
-                if name in fields
-                else pl.lit(None, pl.Int64 if name in _INTS else pl.String)
-            ).cast(pl.Int64 if name in _INTS else pl.String)
-            for name in (*_INTS, *_TEXTS)
-        },
+        **{name: pl.col("info").struct.field(name) for name in (*_INTS, *_TEXTS)},
     ).drop("info")
-    return ev
 
 
 def parse_hikvision_batch(
@@ -147,16 +140,12 @@ def parse_hikvision_batch(
     results = [ParseResult(kind=FEED, encoding="utf-8") for _ in inputs]
     objs, texts = _texts(inputs)
     objs, docs = _decode_pages(objs, texts) if objs else ([], None)
-    ev = _events(objs, docs) if docs is not None else None
-    if ev is None:
-        if objs:
-            log.warning("hikvision: field types outside the fast path: row parser for the batch")
+    if docs is None:
         return _row_only(inputs, results)
+    ev = _events(objs, docs)
 
     punch_minors = sorted(codes.hikvision_punch_minors())
-    padded = pl.any_horizontal(
-        [pl.col(n).str.contains(_PADDED).fill_null(False) for n in _TEXTS]
-    )
+    padded = pl.any_horizontal([pl.col(n).str.contains(_PADDED).fill_null(False) for n in _TEXTS])
     emp = pl.coalesce(
         pl.when(pl.col("employeeNoString") != "").then(pl.col("employeeNoString")),
         pl.when(pl.col("employeeNo") != "").then(pl.col("employeeNo")),
@@ -196,8 +185,7 @@ def parse_hikvision_batch(
         ),
     )
     ev = ev.with_columns(
-        dup=pl.col("serial").is_not_null()
-        & ~pl.struct("obj", "serial").is_first_distinct()
+        dup=pl.col("serial").is_not_null() & ~pl.struct("obj", "serial").is_first_distinct()
     )
     early_bad = pl.col("early").list.len() > 0
     stage2 = ~pl.col("dup") & ~early_bad
@@ -238,17 +226,15 @@ def parse_hikvision_batch(
             (pl.col("time").is_null(), R.MISSING_REQUIRED_FIELD),
         ).list.unique(maintain_order=True),
         raw=pl.lit(None, pl.String),
-        **{
-            out: pl.when(pl.col(src) != "").then(pl.col(src))
-            for src, out in _TEXT_OUT.items()
-        },
+        **{out: pl.when(pl.col(src) != "").then(pl.col(src)) for src, out in _TEXT_OUT.items()},
     ).with_columns(attendance_status=pl.col("status_code"))
     # A punch without a time cannot be checked further: its only reasons are the above.
     timeless = candidates.filter(pl.col("local").is_null()).with_columns(reasons=pl.col("pre"))
     loaded, rejected = batch.checks(
-        candidates.filter(pl.col("local").is_not_null()), batch.ObjectFacts.of(
-            [inp.ctx for inp in inputs]
-        ), roster, codes.HIKVISION_ATTENDANCE_STATUS
+        candidates.filter(pl.col("local").is_not_null()),
+        batch.ObjectFacts.of([inp.ctx for inp in inputs]),
+        roster,
+        codes.HIKVISION_ATTENDANCE_STATUS,
     )
     rejected = pl.concat(
         [
@@ -278,14 +264,15 @@ def parse_hikvision_batch(
 
 
 def _with_raw(inputs: Sequence[batch.BatchInput], rejected: pl.DataFrame) -> pl.DataFrame:
-    """The rejected entries' raw text, as the row parser renders it (``dump`` of the
-    entry parsed with exact decimals): pages with rejects are re-read one by one."""
+    """The rejected entries' raw text, as the row parser renders it (compact JSON of the
+    entry; fast-path pages hold no decimals or booleans, so the standard encoder writes
+    what :func:`ingest.landing._common.dump` writes): pages with rejects are re-read."""
     pages: dict[int, list[Any]] = {}
     raws = []
     for obj, record_no in rejected.select("obj", "record_no").iter_rows():
         if obj not in pages:
-            pages[obj] = loads(inputs[obj].data.decode("utf-8"))["AcsEvent"]["InfoList"]
-        raws.append(dump(pages[obj][record_no - 1]))
+            pages[obj] = json.loads(inputs[obj].data)["AcsEvent"]["InfoList"]
+        raws.append(json.dumps(pages[obj][record_no - 1], ensure_ascii=False, separators=_SEP))
     return rejected.with_columns(raw=pl.Series(raws, dtype=pl.String))
 
 

@@ -102,9 +102,7 @@ def parse_zkteco_batch(
         first=pl.struct("obj", "employee_no", "local").is_first_distinct()
     )
     for obj, read, dups in (
-        records.group_by("obj")
-        .agg(pl.len(), (~pl.col("first")).sum())
-        .iter_rows()
+        records.group_by("obj").agg(pl.len(), (~pl.col("first")).sum()).iter_rows()
     ):
         results[obj].rows_read = int(read)
         results[obj].duplicates = int(dups)

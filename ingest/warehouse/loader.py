@@ -10,6 +10,7 @@ the same objects give the same ``load_id`` and the same rows.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 from collections import Counter
@@ -17,8 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+import polars as pl
 import psycopg2.extensions
 
+from ingest import feeds
+from ingest.landing.batch import BatchParse
 from ingest.landing.model import ParseResult
 from ingest.landing.redact import redact
 from ingest.results import BatchResult
@@ -87,32 +91,34 @@ def _clear(
     )
 
 
+_QUARANTINE_COLUMNS = (
+    "load_id",
+    "object_key",
+    "object_sha256",
+    "reject_no",
+    "feed",
+    "entity",
+    "record_no",
+    "child_no",
+    "record_key",
+    "reasons",
+    "raw_text",
+    "raw_enc",
+)
+
+
 def _quarantine(
     cur: psycopg2.extensions.cursor,
     feed: str,
     load_id: str,
-    obj: LandingObject,
-    sha: str,
-    result: ParseResult,
+    parsed: Sequence[tuple[LandingObject, str, ParseResult]],
     keys: PiiKeys,
 ) -> None:
+    """Every reject of the batch, redacted, with its exact text encrypted: one COPY."""
     copy_rows(
         cur,
         "ops.quarantine",
-        [
-            "load_id",
-            "object_key",
-            "object_sha256",
-            "reject_no",
-            "feed",
-            "entity",
-            "record_no",
-            "child_no",
-            "record_key",
-            "reasons",
-            "raw_text",
-            "raw_enc",
-        ],
+        _QUARANTINE_COLUMNS,
         (
             [
                 load_id,
@@ -128,6 +134,7 @@ def _quarantine(
                 redact(r.raw),
                 keys.encrypt(r.raw),
             ]
+            for obj, sha, result in parsed
             for n, r in enumerate(result.rejects, start=1)
         ),
     )
@@ -137,51 +144,75 @@ def _audit(
     cur: psycopg2.extensions.cursor,
     feed: str,
     load_id: str,
-    obj: LandingObject,
-    sha: str,
-    result: ParseResult,
+    parsed: Sequence[tuple[LandingObject, str, ParseResult]],
     datasets: Sequence[Dataset],
 ) -> None:
-    t = result.totals()
-    cur.execute(
-        """insert into ops.load_audit (object_key, object_sha256, object_size, object_etag,
-               feed, partition_date, partition_month, load_id, rows_read, rows_loaded,
-               rows_quarantined, duplicates, ignored, ignored_by, encoding, status)
-           values (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s, %s, 'staged')
-           on conflict (object_key, object_sha256) do update set
-               load_id = excluded.load_id, object_etag = excluded.object_etag,
-               rows_read = excluded.rows_read, rows_loaded = 0,
-               rows_quarantined = excluded.rows_quarantined,
-               duplicates = excluded.duplicates, ignored = excluded.ignored,
-               ignored_by = excluded.ignored_by, encoding = excluded.encoding,
-               status = 'staged', staged_at = clock_timestamp()""",
-        (
-            obj.key,
-            sha,
-            len(obj.data),
-            obj.etag,
-            feed,
-            obj.partition_date,
-            obj.partition_month,
-            load_id,
-            t.read,
-            t.quarantined,
-            t.duplicates,
-            t.ignored,
-            json.dumps(result.ignored_by),
-            result.encoding,
-        ),
+    """One ``ops.load_audit`` row per object and one ``ops.load_audit_entity`` row per
+    object and entity, for the whole batch in a few statements."""
+    audit = []
+    for obj, sha, result in parsed:
+        t = result.totals()
+        audit.append(
+            (
+                obj.key,
+                sha,
+                len(obj.data),
+                obj.etag,
+                feed,
+                obj.partition_date,
+                obj.partition_month,
+                load_id,
+                t.read,
+                t.quarantined,
+                t.duplicates,
+                t.ignored,
+                json.dumps(result.ignored_by),
+                result.encoding,
+            )
+        )
+    cols = (
+        "object_key, object_sha256, object_size, object_etag, feed, partition_date, "
+        "partition_month, load_id, rows_read, rows_quarantined, duplicates, ignored, "
+        "ignored_by, encoding"
     )
     cur.execute(
-        "delete from ops.load_audit_entity where object_key = %s and object_sha256 = %s",
-        (obj.key, sha),
+        f"create temporary table if not exists _audit_in on commit drop as "
+        f"select {cols} from ops.load_audit with no data"
+    )
+    cur.execute("truncate _audit_in")
+    copy_rows(cur, "_audit_in", cols.split(", "), audit)
+    cur.execute(
+        f"""insert into ops.load_audit ({cols}, rows_loaded, status)
+            select {cols}, 0, 'staged' from _audit_in
+            on conflict (object_key, object_sha256) do update set
+                load_id = excluded.load_id, object_etag = excluded.object_etag,
+                rows_read = excluded.rows_read, rows_loaded = 0,
+                rows_quarantined = excluded.rows_quarantined,
+                duplicates = excluded.duplicates, ignored = excluded.ignored,
+                ignored_by = excluded.ignored_by, encoding = excluded.encoding,
+                status = 'staged', staged_at = clock_timestamp()"""
+    )
+    cur.execute(
+        "delete from ops.load_audit_entity where (object_key, object_sha256) in "
+        "(select * from unnest(%s::text[], %s::text[]))",
+        ([o.key for o, _, _ in parsed], [sha for _, sha, _ in parsed]),
     )
     by_entity = {ds.entity: ds.name for ds in datasets}
-    for entity, c in result.counts().items():
-        cur.execute(
-            """insert into ops.load_audit_entity (object_key, object_sha256, entity, dataset,
-                   load_id, rows_read, rows_quarantined, duplicates, ignored)
-               values (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+    copy_rows(
+        cur,
+        "ops.load_audit_entity",
+        [
+            "object_key",
+            "object_sha256",
+            "entity",
+            "dataset",
+            "load_id",
+            "rows_read",
+            "rows_quarantined",
+            "duplicates",
+            "ignored",
+        ],
+        (
             (
                 obj.key,
                 sha,
@@ -192,8 +223,80 @@ def _audit(
                 c.quarantined,
                 c.duplicates,
                 c.ignored,
-            ),
-        )
+            )
+            for obj, sha, result in parsed
+            for entity, c in result.counts().items()
+        ),
+    )
+
+
+def _stage_rows(
+    cur: psycopg2.extensions.cursor,
+    ds: Dataset,
+    load_id: str,
+    obj: LandingObject,
+    sha: str,
+    result: ParseResult,
+    keys: PiiKeys,
+    sink: IdentitySink,
+) -> int:
+    """COPY one object's rows of one dataset (row path); personal data scrubbed."""
+    rows = result.rows if ds.entity == result.kind else result.children.get(ds.entity, [])
+    return copy_rows(
+        cur,
+        f"staging.{ds.name}",
+        [c.name for c in BOOKKEEPING] + list(ds.column_names),
+        (
+            [
+                load_id,
+                obj.key,
+                sha,
+                row["record_no"],
+                *(obj.context[c] if c in obj.context else row.get(c) for c in ds.column_names),
+            ]
+            for row in (scrub(ds, r, keys, sink) for r in rows)
+        ),
+    )
+
+
+def _stage_frame(
+    cur: psycopg2.extensions.cursor,
+    ds: Dataset,
+    load_id: str,
+    objects: Sequence[LandingObject],
+    shas: Sequence[str],
+    frame: pl.DataFrame,
+) -> int:
+    """COPY the columnar path's rows of the whole batch in one stream (CSV written by
+    the frame library, no per-row Python). Key values stamp every row, as on the row
+    path: the object's context wins over what the row says."""
+    if ds.scrub is not None or ds.pii_columns & set(frame.columns):
+        raise ValueError(f"{ds.name}: personal data cannot take the columnar path")
+    if frame.is_empty():
+        return 0
+    stamped = {c for c in ds.column_names if all(c in o.context for o in objects)}
+    per_object = pl.DataFrame(
+        {
+            "obj": pl.Series(range(len(objects)), dtype=pl.UInt32),
+            "object_key": [o.key for o in objects],
+            "object_sha256": list(shas),
+            **{c: [o.context[c] for o in objects] for c in sorted(stamped)},
+        }
+    )
+    body = frame.drop([c for c in stamped if c in frame.columns])
+    out = body.join(per_object, on="obj", how="left").select(
+        pl.lit(load_id).alias("load_id"),
+        "object_key",
+        "object_sha256",
+        "record_no",
+        *ds.column_names,
+    )
+    buf = io.BytesIO()
+    out.write_csv(buf, include_header=False, quote_style="non_numeric", null_value="")
+    buf.seek(0)
+    cols = ", ".join(out.columns)
+    cur.copy_expert(f"copy staging.{ds.name} ({cols}) from stdin (format csv)", buf)
+    return out.height
 
 
 def stage(
@@ -203,47 +306,44 @@ def stage(
     objects: Sequence[LandingObject],
     parse: Callable[[LandingObject], ParseResult],
     keys: PiiKeys,
+    parse_batch: Callable[[Sequence[LandingObject]], BatchParse] | None = None,
 ) -> BatchResult:
-    """Parse and stage ``objects``; objects already published unchanged are skipped."""
+    """Parse and stage ``objects``; objects already published unchanged are skipped.
+
+    With ``parse_batch`` (feeds the registry gives a columnar parser) the batch is parsed
+    in one pass and its rows COPYed in one stream; otherwise object by object."""
     datasets = feed_datasets(feed)
     counts: Counter[str] = Counter()
     by_dataset: dict[str, int] = {}
     done = published_versions(cur, [o.key for o in objects])
-    todo = [(o.key, o.sha256) for o in objects if (o.key, o.sha256) not in done]
-    _clear(cur, datasets, load_id, todo)
+    todo = [o for o in objects if (o.key, o.sha256) not in done]
+    shas = [o.sha256 for o in todo]
+    counts["skipped_unchanged"] = len(objects) - len(todo)
+    _clear(cur, datasets, load_id, list(zip([o.key for o in todo], shas, strict=True)))
     sink = IdentitySink()
-    for obj in objects:
-        sha = obj.sha256
-        if (obj.key, sha) in done:
-            counts["skipped_unchanged"] += 1
-            continue
-        result = parse(obj)
-        result.check_accounting()
-        for ds in datasets:
-            rows = result.rows if ds.entity == result.kind else result.children.get(ds.entity, [])
-            cols = [c.name for c in BOOKKEEPING] + list(ds.column_names)
-            staged = copy_rows(
-                cur,
-                f"staging.{ds.name}",
-                cols,
-                (
-                    [
-                        load_id,
-                        obj.key,
-                        sha,
-                        row["record_no"],
-                        *(
-                            obj.context[c] if c in obj.context else row.get(c)
-                            for c in ds.column_names
-                        ),
-                    ]
-                    for row in (scrub(ds, r, keys, sink) for r in rows)
-                ),
-            )
-            by_dataset[ds.name] = by_dataset.get(ds.name, 0) + staged
-            counts["rows_staged"] += staged
-        _quarantine(cur, feed, load_id, obj, sha, result, keys)
-        _audit(cur, feed, load_id, obj, sha, result, datasets)
+    parsed: list[tuple[LandingObject, str, ParseResult]] = []
+    if parse_batch is not None and todo:
+        batch = parse_batch(todo)
+        (ds,) = datasets
+        n = _stage_frame(cur, ds, load_id, todo, shas, batch.frame)
+        by_dataset[ds.name] = n
+        counts["rows_staged"] += n
+        parsed = list(zip(todo, shas, batch.results, strict=True))
+        for _, _, result in parsed:
+            result.check_accounting()
+    else:
+        for obj, sha in zip(todo, shas, strict=True):
+            result = parse(obj)
+            result.check_accounting()
+            for ds in datasets:
+                n = _stage_rows(cur, ds, load_id, obj, sha, result, keys, sink)
+                by_dataset[ds.name] = by_dataset.get(ds.name, 0) + n
+                counts["rows_staged"] += n
+            parsed.append((obj, sha, result))
+    _quarantine(cur, feed, load_id, parsed, keys)
+    if parsed:
+        _audit(cur, feed, load_id, parsed, datasets)
+    for _, _, result in parsed:
         t = result.totals()
         counts["objects"] += 1
         counts["rows_read"] += t.read
@@ -397,6 +497,9 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchRe
         (load_id,),
     )
     cur.execute("delete from staging.bank_cards where load_id = %s", (load_id,))
+    after = feeds.feed(feed).load_after_publish()
+    if after is not None:
+        after(cur, load_id)
     result = BatchResult(feed=feed, load_id=load_id, datasets=by_dataset, **counts)
     log.info("published %s", result)
     return result

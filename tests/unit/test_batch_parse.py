@@ -67,7 +67,9 @@ def fixture_objects(feed: str) -> list[tuple[str, bytes]]:
     return out
 
 
-def contexts(objects: list[tuple[str, bytes]], seed: int) -> tuple[list[ParseContext], batch.RosterPeriods]:
+def contexts(
+    objects: list[tuple[str, bytes]], seed: int
+) -> tuple[list[ParseContext], batch.RosterPeriods]:
     """Contexts with every check switched on, some objects without a roster check."""
     rng = random.Random(seed)
     parsed = [try_parse_key(k) for k, _ in objects]
@@ -83,7 +85,7 @@ def contexts(objects: list[tuple[str, bytes]], seed: int) -> tuple[list[ParseCon
                 exit_ = None if rng.random() < 0.7 else entry + timedelta(days=rng.randrange(60))
                 periods.append((p, str(n), entry if rng.random() < 0.95 else None, exit_))
                 periods.append((p, f"{n:06d}".lstrip("0"), entry, exit_))
-    roster = batch.RosterPeriods(periods)
+    roster = batch.RosterPeriods.of(periods)
     ctxs = []
     for key, _ in objects:
         k = try_parse_key(key)
@@ -191,11 +193,11 @@ def _mutate_page(data: bytes, rng: random.Random) -> bytes:
     doc = json.loads(data)
     info = doc["AcsEvent"]["InfoList"]
     out = []
-    for ev in info:
+    for original in info:
         if rng.random() < 0.5:
-            out.append(ev)
+            out.append(original)
             continue
-        ev = dict(ev)
+        ev = dict(original)
         pick = rng.randrange(12)
         if pick == 0 and "employeeNoString" in ev:
             ev["employeeNo"] = int(ev.pop("employeeNoString").lstrip("0") or 0)
@@ -220,6 +222,8 @@ def _mutate_page(data: bytes, rng: random.Random) -> bytes:
             ev["mask"] = rng.choice(["", "yes", None])
         elif pick == 10 and rng.random() < 0.1:
             ev["time"] = ev.get("time", "x").replace("+08:00", "Z")  # row by row
+        elif pick == 11 and rng.random() < 0.1:  # types the reader would coerce: row by row
+            ev[rng.choice(["doorNo", "cardNo", "major"])] = rng.choice(["1", 1.5, True, 10**20])
         out.append(ev)
     doc["AcsEvent"]["InfoList"] = out
     return json.dumps(doc, ensure_ascii=False).encode()

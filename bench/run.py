@@ -1,0 +1,153 @@
+"""``make bench``: side-by-side ratios on a throwaway stack.
+
+Starts its own embedded stack under ``$SITEPASS_HOME/bench`` on the ports
+``SITEPASS_PG_PORT`` / ``SITEPASS_S3_PORT`` name (stop a demo stack first, or point those
+at free ports), builds a city-day of punches in memory, runs each pair alternately
+(ours, reference, ours, …; medians of ``--repeat`` runs, peak memory), stops the stack,
+prints the table and writes ``bench/results/latest.json`` (a list of rows
+``{"id", "what", "ours", "reference", "unit", "ratio", "target", "met", …}``) and
+``BENCHMARKS.md``.
+
+Profiles: ``quick`` = P1, P1-pandas, P3 at full city-day size; ``full`` adds the growth
+rows P1-x4, P1-x16.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import cityday
+from bench.p1_ingest import growth, p1, p1_pandas
+from bench.p3_gate import p3
+from ingest.config import Settings, sitepass_home
+from ingest.stack.manager import down, up
+from ingest.warehouse.db import connect
+from ingest.warehouse.migrate import migrate
+from ingest.warehouse.pii import PiiKeys
+
+log = logging.getLogger("bench")
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results" / "latest.json"
+REPORT = REPO / "BENCHMARKS.md"
+#: P1-pandas runs on every PANDAS_EVERY-th site: ``to_sql`` of a whole city-day takes
+#: many minutes, and both sides of the pair see the same subset.
+PANDAS_EVERY = 8
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = next(
+        int(line.split()[1])
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(mem_kb / 2**20, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
+
+
+def run(profile: str, repeat: int, size: str) -> list[dict[str, Any]]:
+    home = sitepass_home() / "bench"
+    shutil.rmtree(home, ignore_errors=True)
+    os.environ["SITEPASS_HOME"] = str(home)
+    up(home, fast=True, migrate_airflow=False)
+    try:
+        settings = Settings.from_env()
+        migrate(settings.warehouse_dsn)
+        with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+            cur.execute("show server_version")
+            row = cur.fetchone()
+        log.info("PostgreSQL %s", row[0] if row else "?")
+        keys = PiiKeys(settings.pii_secret)
+        city = cityday.make(size)
+        with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+            cityday.publish_reference(cur, keys, city)
+        dsn = settings.warehouse_dsn
+        rows = [
+            p1(dsn, keys, city, repeat),
+            p1_pandas(dsn, keys, city.subset(PANDAS_EVERY), repeat),
+            p3(settings, city, repeat),
+        ]
+        if profile == "full":
+            rows += growth(dsn, keys, city, repeat)
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        for r in rows:
+            r.update(profile=profile, size=size, repeat=repeat, measured_at=stamp)
+        return rows
+    finally:
+        down(home)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = "| id | what | ours | reference | unit | ratio | target | met |\n"
+    head += "|---|---|---:|---:|---|---:|---|---|\n"
+    return head + "".join(
+        f"| {r['id']} | {r['what']} | {r['ours']:,} | {r['reference']:,} | {r['unit']} "
+        f"| {r['ratio']} | {r['target']} | {'yes' if r['met'] else '**no**'} |\n"
+        for r in rows
+    )
+
+
+def report(rows: list[dict[str, Any]], info: dict[str, Any], profile: str) -> str:
+    met = [r["id"] for r in rows if r["met"]]
+    missed = [r["id"] for r in rows if not r["met"]]
+    lines = [
+        "# Benchmarks",
+        "",
+        "<!-- written by `make bench` (bench/run.py); numbers from the run below -->",
+        "",
+        f"Run: profile `{profile}`, {rows[0]['measured_at'] if rows else ''}; "
+        f"medians of {rows[0]['repeat'] if rows else 0} alternating repetitions.",
+        "",
+        f"Machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory_gib']} GiB, "
+        f"Python {info['python']}, {info['os']}.",
+        "",
+        table(rows),
+        f"Met: {', '.join(met) or 'none'}. Missed: {', '.join(missed) or 'none'}.",
+        "",
+        "Row details (seconds of every repetition, rows, peak memory) are in "
+        "`bench/results/latest.json`; what each row measures is in `bench/README.md`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--profile", choices=("quick", "full"), default="full")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--size", default="large", help="city preset (tiny … large)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for noisy in ("ingest.warehouse.loader", "great_expectations", "ingest.quality"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    rows = run(args.profile, max(3, args.repeat), args.size)
+    info = machine()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+    REPORT.write_text(report(rows, info, args.profile))
+    sys.stdout.write(table(rows))
+    sys.stdout.write(f"\nwrote {RESULTS.relative_to(REPO)} and {REPORT.relative_to(REPO)}\n")
+    return 0 if all(r["met"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
