@@ -235,6 +235,14 @@ def on_roster(candidates: pl.DataFrame, roster: pl.DataFrame | None) -> pl.Serie
     return joined["on_roster"].fill_null(False)
 
 
+def flag_text(*pairs: tuple[pl.Expr, str]) -> pl.Expr:
+    """A PostgreSQL ``text[]`` literal of the codes whose condition holds, in order."""
+    codes_ = [pl.when(cond).then(pl.lit(code)) for cond, code in pairs]
+    return pl.concat_str(
+        [pl.lit("{"), pl.concat_str(codes_, separator=",", ignore_nulls=True), pl.lit("}")]
+    )
+
+
 def checks(
     candidates: pl.DataFrame,
     facts: ObjectFacts,
@@ -243,32 +251,31 @@ def checks(
     extra_flags: Callable[[], list[tuple[pl.Expr, str]]] = list,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Apply the punch checks to ``candidates`` (columns ``obj``, ``record_no``,
-    ``employee_no``, ``local`` (naive local datetime), ``status_code`` (text or null) and
-    the vendor's own): return ``(loaded, rejected)``; ``loaded`` gains ``punch_at``,
-    ``work_date``, ``direction``, ``direction_source`` and ``flags``, ``rejected`` gains
-    ``reasons``. Same order of codes as :func:`ingest.landing._punch.punch_checks`."""
+    ``employee_no``, ``local`` (naive local datetime), ``punch_at`` (its ISO text with
+    ``+08:00``), ``status_code`` (text or null) and the vendor's own): return ``(loaded,
+    rejected)``; ``loaded`` gains ``work_date``, ``direction``, ``direction_source`` and
+    ``flags``, ``rejected`` gains ``reasons``. Same order of codes as
+    :func:`ingest.landing._punch.punch_checks`."""
     f = candidates.with_columns(work_date=pl.col("local").dt.date()).join(
         facts.frame, on="obj", how="left", maintain_order="left"
     )
     f = f.with_columns(on_roster=on_roster(f, roster))
-    f = f.with_columns(
-        reasons=reason_list(
-            (
-                pl.col("interval_end").is_not_null() & (pl.col("local") > pl.col("interval_end")),
-                R.FUTURE_TIMESTAMP,
-            ),
-            (
-                pl.col("partition_date").is_not_null()
-                & ((pl.col("work_date") - pl.col("partition_date")).dt.total_days().abs() > 1),
-                R.TIMESTAMP_OUTSIDE_PARTITION,
-            ),
-            (~pl.col("known_project"), R.UNKNOWN_PROJECT),
-            (pl.col("roster_checked") & ~pl.col("on_roster"), R.UNKNOWN_EMPLOYEE),
-        )
+    rules = (
+        (
+            pl.col("interval_end").is_not_null() & (pl.col("local") > pl.col("interval_end")),
+            R.FUTURE_TIMESTAMP,
+        ),
+        (
+            pl.col("partition_date").is_not_null()
+            & ((pl.col("work_date") - pl.col("partition_date")).dt.total_days().abs() > 1),
+            R.TIMESTAMP_OUTSIDE_PARTITION,
+        ),
+        (~pl.col("known_project"), R.UNKNOWN_PROJECT),
+        (pl.col("roster_checked") & ~pl.col("on_roster"), R.UNKNOWN_EMPLOYEE),
     )
-    bad = pl.col("reasons").list.len() > 0
-    rejected = f.filter(bad)
-    loaded = f.filter(~bad)
+    f = f.with_columns(bad=pl.any_horizontal([cond for cond, _ in rules]))
+    rejected = f.filter("bad").with_columns(reasons=reason_list(*rules))
+    loaded = f.filter(~pl.col("bad"))
 
     table = codes.table(status_table)
     known = list(table)
@@ -283,14 +290,11 @@ def checks(
         .when(channel.is_not_null())
         .then(pl.lit("channel"))
         .otherwise(pl.lit(None, pl.String)),
-        flags=pl.lit("{")
-        + reason_list(
+        flags=flag_text(
             (pl.col("unknown_device"), R.UNKNOWN_DEVICE),
             *extra_flags(),
             (status.is_not_null() & ~status.is_in(known), R.UNKNOWN_PUNCH_STATUS),
-        ).list.join(",")
-        + pl.lit("}"),
-        punch_at=pl.col("local").dt.strftime("%Y-%m-%dT%H:%M:%S+08:00"),
+        ),
     )
     return loaded, rejected
 

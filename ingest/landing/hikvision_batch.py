@@ -13,13 +13,15 @@ parser's outcome; semantics are documented there.
 
 from __future__ import annotations
 
-import codecs
+import io
 import json
 import logging
 from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.json as pj
 
 from ingest.landing import batch, codes
 from ingest.landing import reasons as R
@@ -31,7 +33,8 @@ log = logging.getLogger(__name__)
 
 FEED = "hikvision"
 
-_INTS = ("major", "minor", "serialNo", "cardReaderNo", "doorNo")
+# employeeNo: older firmware's number (newer firmware sends employeeNoString, a string).
+_INTS = ("major", "minor", "serialNo", "cardReaderNo", "doorNo", "employeeNo")
 _TEXTS = (
     "time",
     "name",
@@ -41,17 +44,14 @@ _TEXTS = (
     "mask",
     "pictureURL",
     "employeeNoString",
-    "employeeNo",
 )
-#: What the reader decodes: every field the row parser reads, typed. A value of another
-#: JSON type fails the page (string in a number field, object or array anywhere), except
-#: numbers in text fields, which read as their text, as in the row parser.
-_EVENT = pl.Struct({n: pl.Int64 for n in _INTS} | {n: pl.String for n in _TEXTS})
-_PAGE = pl.Struct({"AcsEvent": pl.Struct({"InfoList": pl.List(_EVENT)})})
-# The reader would silently turn these into something else (a boolean into 1 or "true", a
-# decimal into a truncated integer or "1.5" for "1.50", a number beyond 64 bits into
-# null): pages holding any of them go to the row parser.
-_NOT_FAST = r":\s*(?:-?[0-9]+[.eE]|-?[0-9]{19,}|true|false)"
+#: What the reader decodes: every field the row parser reads, typed. The reader is strict:
+#: any other JSON type (a number sent as a string or the reverse, a decimal, a boolean, a
+#: number beyond 64 bits, an object or array) or a key repeated within an event fails the
+#: page, which then goes to the row parser.
+_EVENT = pa.struct([(n, pa.int64()) for n in _INTS] + [(n, pa.string()) for n in _TEXTS])
+_SCHEMA = pa.schema([("AcsEvent", pa.struct([("InfoList", pa.list_(_EVENT))]))])
+_OPTIONS = pj.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore")
 _SEP = (",", ":")
 _TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+08:00$"
 # Python's str.strip() removes Unicode White_Space and \x1c-\x1f: a text field with any of
@@ -67,58 +67,65 @@ _TEXT_OUT = {
 }
 
 
-def _texts(inputs: Sequence[batch.BatchInput]) -> tuple[list[int], list[str]]:
-    """Objects the reader may take: UTF-8 without BOM, one JSON object, no JSON boolean
-    or decimal number (checked on all pages at once)."""
-    objs, texts = [], []
+def _lines(inputs: Sequence[batch.BatchInput]) -> tuple[list[int], list[bytes]]:
+    """Objects the reader may take, each as one line of newline-delimited JSON: no BOM,
+    a JSON object; a pretty-printed page is joined onto one line once Python's JSON
+    reader confirms its line breaks are whitespace (inside a string they are invalid)."""
+    objs, lines = [], []
     for i, inp in enumerate(inputs):
-        if inp.data.startswith(codecs.BOM_UTF8):
+        data = inp.data.strip(b" \t\r\n")
+        if not data.startswith(b"{") or not data.endswith(b"}"):
             continue
-        try:
-            texts.append(inp.data.decode("utf-8"))
-        except UnicodeDecodeError:
-            continue
+        if b"\n" in data or b"\r" in data:
+            try:
+                json.loads(data)
+            except ValueError:
+                continue
+            data = data.replace(b"\r", b" ").replace(b"\n", b" ")
         objs.append(i)
-    pages = pl.DataFrame(
-        {"obj": objs, "text": texts}, schema={"obj": pl.Int64, "text": pl.String}
-    ).with_columns(pl.col("text").str.strip_chars(" \t\r\n"))
-    ok = pages.filter(
-        pl.col("text").str.starts_with("{")
-        & pl.col("text").str.ends_with("}")
-        & ~pl.col("text").str.contains(_NOT_FAST)
+        lines.append(data)
+    return objs, lines
+
+
+def _read(lines: list[bytes]) -> pl.DataFrame:
+    table = pj.read_json(
+        io.BytesIO(b"\n".join(lines)),
+        parse_options=_OPTIONS,
+        read_options=pj.ReadOptions(block_size=1 << 24),
     )
-    return ok["obj"].to_list(), ok["text"].to_list()
+    if table.num_rows != len(lines):
+        raise pa.ArrowInvalid(f"{table.num_rows} documents read from {len(lines)} pages")
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
-def _decode(texts: list[str]) -> pl.Series:
-    return pl.Series(texts, dtype=pl.String).str.json_decode(_PAGE)
-
-
-def _decode_pages(objs: list[int], texts: list[str]) -> tuple[list[int], pl.Series | None]:
-    """One vectorised decode of every page; pages the reader rejects are dropped (they
-    go to the row parser). Returns the decoded objects and their documents."""
+def _decode_pages(objs: list[int], lines: list[bytes]) -> tuple[list[int], pl.DataFrame | None]:
+    """One multi-threaded read of every page (pyarrow's JSON reader); when it fails, each
+    page is read alone to find the ones it cannot take (they go to the row parser)."""
     try:
-        return objs, _decode(texts)
-    except pl.exceptions.ComputeError:
+        return objs, _read(lines)
+    except pa.ArrowInvalid:
         pass
     keep = []
-    for n, text in enumerate(texts):  # find the pages the reader cannot take
+    for n, line in enumerate(lines):
         try:
-            _decode([text])
-        except pl.exceptions.ComputeError:
+            _read([line])
+        except pa.ArrowInvalid:
             continue
         keep.append(n)
-    log.info("hikvision: %d of %d pages left to the row parser", len(texts) - len(keep), len(texts))
+    log.info("hikvision: %d of %d pages left to the row parser", len(lines) - len(keep), len(lines))
     if not keep:
         return [], None
-    return [objs[n] for n in keep], _decode([texts[n] for n in keep])
+    return [objs[n] for n in keep], _read([lines[n] for n in keep])
 
 
-def _events(objs: list[int], docs: pl.Series) -> pl.DataFrame:
+def _events(objs: list[int], docs: pl.DataFrame) -> pl.DataFrame:
     """One row per ``InfoList`` entry (``page_ok``: the page has an InfoList; ``elem_ok``:
     the entry is an object)."""
-    pages = pl.DataFrame({"obj": pl.Series(objs, dtype=pl.UInt32), "doc": docs}).select(
-        "obj", info=pl.col("doc").struct.field("AcsEvent").struct.field("InfoList")
+    pages = docs.select(
+        obj=pl.Series(objs, dtype=pl.UInt32),
+        info=pl.col("AcsEvent").struct.field("InfoList"),
     )
     ev = (
         pages.with_columns(page_ok=pl.col("info").is_not_null())
@@ -138,8 +145,8 @@ def parse_hikvision_batch(
     for inp in inputs:
         require_project(inp.ctx)
     results = [ParseResult(kind=FEED, encoding="utf-8") for _ in inputs]
-    objs, texts = _texts(inputs)
-    objs, docs = _decode_pages(objs, texts) if objs else ([], None)
+    objs, lines = _lines(inputs)
+    objs, docs = _decode_pages(objs, lines) if objs else ([], None)
     if docs is None:
         return _row_only(inputs, results)
     ev = _events(objs, docs)
@@ -148,7 +155,7 @@ def parse_hikvision_batch(
     padded = pl.any_horizontal([pl.col(n).str.contains(_PADDED).fill_null(False) for n in _TEXTS])
     emp = pl.coalesce(
         pl.when(pl.col("employeeNoString") != "").then(pl.col("employeeNoString")),
-        pl.when(pl.col("employeeNo") != "").then(pl.col("employeeNo")),
+        pl.col("employeeNo").cast(pl.String),
     )
     ev = ev.with_columns(emp=emp)
     is_punch = (
@@ -177,17 +184,18 @@ def parse_hikvision_batch(
 
     # get_int: missing major/minor reject; a negative serialNo is a bad value (no key).
     serial = pl.when(pl.col("serialNo") >= 0).then(pl.col("serialNo"))
+    early_rules = (
+        (pl.col("major").is_null() | pl.col("minor").is_null(), R.MISSING_REQUIRED_FIELD),
+        (pl.col("serialNo") < 0, R.BAD_VALUE),
+    )
     ev = ev.with_columns(
         serial=serial,
-        early=batch.reason_list(
-            (pl.col("major").is_null() | pl.col("minor").is_null(), R.MISSING_REQUIRED_FIELD),
-            (pl.col("serialNo") < 0, R.BAD_VALUE),
-        ),
+        early_bad=pl.any_horizontal([c for c, _ in early_rules]).fill_null(False),
     )
     ev = ev.with_columns(
         dup=pl.col("serial").is_not_null() & ~pl.struct("obj", "serial").is_first_distinct()
     )
-    early_bad = pl.col("early").list.len() > 0
+    early_bad = pl.col("early_bad")
     stage2 = ~pl.col("dup") & ~early_bad
     ignored = stage2 & ~pl.col("is_punch")
     label = pl.format("major={} minor={}", pl.col("major"), pl.col("minor")) + pl.when(
@@ -221,15 +229,15 @@ def parse_hikvision_batch(
         card_reader_no=pl.col("cardReaderNo"),
         door_no=pl.col("doorNo"),
         status_code=pl.when(pl.col("attendanceStatus") != "").then(pl.col("attendanceStatus")),
-        pre=batch.reason_list(
-            (pl.col("serial").is_null(), R.MISSING_REQUIRED_FIELD),
-            (pl.col("time").is_null(), R.MISSING_REQUIRED_FIELD),
-        ).list.unique(maintain_order=True),
+        # serialNo or time missing: missing_required_field, before any other reason
+        pre=pl.col("serial").is_null() | pl.col("time").is_null(),
+        punch_at=pl.col("time"),  # the strict shape is already the row parser's ISO text
         raw=pl.lit(None, pl.String),
         **{out: pl.when(pl.col(src) != "").then(pl.col(src)) for src, out in _TEXT_OUT.items()},
     ).with_columns(attendance_status=pl.col("status_code"))
-    # A punch without a time cannot be checked further: its only reasons are the above.
-    timeless = candidates.filter(pl.col("local").is_null()).with_columns(reasons=pl.col("pre"))
+    missing = pl.lit([R.MISSING_REQUIRED_FIELD], pl.List(pl.String))
+    # A punch without a time cannot be checked further: its only reason is the above.
+    timeless = candidates.filter(pl.col("local").is_null()).with_columns(reasons=missing)
     loaded, rejected = batch.checks(
         candidates.filter(pl.col("local").is_not_null()),
         batch.ObjectFacts.of([inp.ctx for inp in inputs]),
@@ -239,18 +247,17 @@ def parse_hikvision_batch(
     rejected = pl.concat(
         [
             rejected.with_columns(
-                reasons=pl.concat_list("pre", "reasons").list.unique(maintain_order=True)
+                reasons=pl.when("pre")
+                .then(pl.concat_list(missing, "reasons"))
+                .otherwise(pl.col("reasons"))
             ).select("obj", "record_no", "serial_no", "reasons"),
             timeless.select("obj", "record_no", "serial_no", "reasons"),
+            loaded.filter("pre").select("obj", "record_no", "serial_no", reasons=missing),
         ]
     )
-    pre_bad = pl.col("pre").list.len() > 0
-    rejected = pl.concat(
-        [rejected, loaded.filter(pre_bad).select("obj", "record_no", "serial_no", reasons="pre")]
-    )
-    loaded = loaded.filter(~pre_bad)
+    loaded = loaded.filter(~pl.col("pre"))
     early = ev.filter(~pl.col("dup") & early_bad).select(
-        "obj", "record_no", serial_no=pl.col("serial"), reasons=pl.col("early")
+        "obj", "record_no", serial_no=pl.col("serial"), reasons=batch.reason_list(*early_rules)
     )
     rejected = pl.concat([rejected, early])
     batch.add_rejects(results, _with_raw(inputs, rejected), "serial_no")

@@ -23,6 +23,7 @@ counted again. The main-entity invariant above counts only rejects whose ``entit
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,17 @@ class Counts:
     quarantined: int
     duplicates: int
     ignored: int
+
+    @classmethod
+    def sum(cls, parts: Iterable[Counts]) -> Counts:
+        per = list(parts)
+        return cls(
+            read=sum(c.read for c in per),
+            loaded=sum(c.loaded for c in per),
+            quarantined=sum(c.quarantined for c in per),
+            duplicates=sum(c.duplicates for c in per),
+            ignored=sum(c.ignored for c in per),
+        )
 
     @property
     def balanced(self) -> bool:
@@ -108,14 +120,7 @@ class ParseResult:
 
     def totals(self) -> Counts:
         """Accounting of the whole file, all entities summed."""
-        per = self.counts().values()
-        return Counts(
-            read=sum(c.read for c in per),
-            loaded=sum(c.loaded for c in per),
-            quarantined=sum(c.quarantined for c in per),
-            duplicates=sum(c.duplicates for c in per),
-            ignored=sum(c.ignored for c in per),
-        )
+        return Counts.sum(self.counts().values())
 
     def check_accounting(self) -> None:
         """Raise if the accounting invariant does not hold (for any entity)."""

@@ -58,6 +58,7 @@ def _lines(objs: list[int], texts: list[str]) -> pl.DataFrame:
     return lines.with_columns(
         blank=pl.col("line").str.contains(_BLANK),
         pin=fields.struct.field("pin"),
+        punch_at=fields.struct.field("ts").str.replace(" ", "T", literal=True) + "+08:00",
         local=fields.struct.field("ts").str.strptime(
             pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False
         ),
@@ -112,6 +113,7 @@ def parse_zkteco_batch(
         "record_no",
         "employee_no",
         "local",
+        "punch_at",
         "pin",
         "verified",
         "status",
