@@ -1,12 +1,12 @@
 """Hikvision ``AcsEvent`` pages, columnar: a batch of pages in one pass.
 
-All pages of the batch are decoded by one vectorised JSON reader (polars). The fast path
-takes a page when it is UTF-8 JSON of the documented shape and every field the parser
-reads has the documented JSON type (numbers for ``major``/``minor``/``serialNo``/
-``cardReaderNo``/``doorNo``, strings for the rest), text fields carry no surrounding
-blanks, employee numbers are ASCII alphanumerics and punch times are
-``YYYY-MM-DDTHH:MM:SS+08:00``. Every other page (a truncated upload, another offset,
-numbers sent as strings, duplicate keys, …) goes through
+All pages of the batch are read by one multi-threaded, strictly typed JSON reader
+(pyarrow's, into polars). The fast path takes a page when it is UTF-8 JSON of the
+documented shape, every field the parser reads has the documented JSON type (numbers for
+``major``/``minor``/``serialNo``/``cardReaderNo``/``doorNo``/``employeeNo``, strings for
+the rest; a key never repeated), text fields carry no surrounding blanks, employee numbers
+are ASCII alphanumerics and punch times are ``YYYY-MM-DDTHH:MM:SS+08:00``. Every other
+page (a truncated upload, another offset, a number sent as a string, …) goes through
 :func:`ingest.landing.hikvision.parse_hikvision`, so every record keeps exactly the row
 parser's outcome; semantics are documented there.
 """
@@ -25,6 +25,7 @@ import pyarrow.json as pj
 
 from ingest.landing import batch, codes
 from ingest.landing import reasons as R
+from ingest.landing._common import dump, loads
 from ingest.landing._punch import require_project
 from ingest.landing.hikvision import parse_hikvision
 from ingest.landing.model import ParseResult
@@ -52,7 +53,6 @@ _TEXTS = (
 _EVENT = pa.struct([(n, pa.int64()) for n in _INTS] + [(n, pa.string()) for n in _TEXTS])
 _SCHEMA = pa.schema([("AcsEvent", pa.struct([("InfoList", pa.list_(_EVENT))]))])
 _OPTIONS = pj.ParseOptions(explicit_schema=_SCHEMA, unexpected_field_behavior="ignore")
-_SEP = (",", ":")
 _TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\+08:00$"
 # Python's str.strip() removes Unicode White_Space and \x1c-\x1f: a text field with any of
 # them at either end (or blank but not empty) is left to the row parser.
@@ -271,15 +271,15 @@ def parse_hikvision_batch(
 
 
 def _with_raw(inputs: Sequence[batch.BatchInput], rejected: pl.DataFrame) -> pl.DataFrame:
-    """The rejected entries' raw text, as the row parser renders it (compact JSON of the
-    entry; fast-path pages hold no decimals or booleans, so the standard encoder writes
-    what :func:`ingest.landing._common.dump` writes): pages with rejects are re-read."""
+    """The rejected entries' raw text exactly as the row parser renders it
+    (:func:`~ingest.landing._common.dump` of the entry read with exact decimals: fields the
+    parser does not read may hold any JSON): pages with rejects are read again."""
     pages: dict[int, list[Any]] = {}
     raws = []
     for obj, record_no in rejected.select("obj", "record_no").iter_rows():
         if obj not in pages:
-            pages[obj] = json.loads(inputs[obj].data)["AcsEvent"]["InfoList"]
-        raws.append(json.dumps(pages[obj][record_no - 1], ensure_ascii=False, separators=_SEP))
+            pages[obj] = loads(inputs[obj].data.decode("utf-8"))["AcsEvent"]["InfoList"]
+        raws.append(dump(pages[obj][record_no - 1]))
     return rejected.with_columns(raw=pl.Series(raws, dtype=pl.String))
 
 

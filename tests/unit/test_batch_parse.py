@@ -13,6 +13,7 @@ import json
 import random
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import pytest
 
 from ingest import feeds
 from ingest.landing import batch
+from ingest.landing._common import dump, loads
 from ingest.landing.context import SHANGHAI, ParseContext
 from ingest.landing.hikvision import parse_hikvision
 from ingest.landing.hikvision_batch import parse_hikvision_batch
@@ -190,7 +192,7 @@ def _mutate_attlog(data: bytes, rng: random.Random) -> bytes:
 
 def _mutate_page(data: bytes, rng: random.Random) -> bytes:
     """The same for an AcsEvent page: every branch of the event rules."""
-    doc = json.loads(data)
+    doc = loads(data.decode("utf-8"))
     info = doc["AcsEvent"]["InfoList"]
     out = []
     for original in info:
@@ -220,13 +222,14 @@ def _mutate_page(data: bytes, rng: random.Random) -> bytes:
             out.append(dict(ev))  # a resend of the same serial
         elif pick == 9:
             ev["mask"] = rng.choice(["", "yes", None])
+            ev["currentTemperature"] = Decimal("36.50")  # a field the parser does not read
         elif pick == 10 and rng.random() < 0.1:
             ev["time"] = ev.get("time", "x").replace("+08:00", "Z")  # row by row
         elif pick == 11 and rng.random() < 0.1:  # types the reader would coerce: row by row
             ev[rng.choice(["doorNo", "cardNo", "major"])] = rng.choice(["1", 1.5, True, 10**20])
         out.append(ev)
     doc["AcsEvent"]["InfoList"] = out
-    return json.dumps(doc, ensure_ascii=False).encode()
+    return dump(doc).encode()
 
 
 @pytest.mark.parametrize("feed", ["zkteco", "hikvision"])
