@@ -203,8 +203,8 @@ def growth(dsn: str, keys: PiiKeys, city: CityDay, repeat: int) -> list[dict[str
         {
             "id": f"P1-x{f}",
             "what": f"P1 at {f}x the rows of a 1/16 city-day: seconds per row vs 1x",
-            "ours": per_row[f][0] * 1e6,
-            "reference": base * 1e6,
+            "ours": round(per_row[f][0] * 1e6, 3),
+            "reference": round(base * 1e6, 3),
             "unit": "µs/row",
             "ratio": round(per_row[f][0] / base, 3),
             "target": "<= 1.2",
