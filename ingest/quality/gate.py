@@ -475,10 +475,13 @@ def gate(settings: Settings, feed: str, load_id: str, *, docs: bool = True) -> G
         if failed:
             loader.mark_gate_failed(cur, load_id)
     location = None
-    if docs:
+    ids = [i for r in results for i in r.result_ids]
+    # A batch with nothing staged has no new results: building docs "for no result ids"
+    # would re-render every stored validation (13-19 s a day in the planted city, growing).
+    if docs and ids:
         from ingest.quality import docs as gx_docs
 
-        location = DocsLocation.of(gx_docs.publish(dsn, [i for r in results for i in r.result_ids]))
+        location = DocsLocation.of(gx_docs.publish(dsn, ids))
     outcome = GateOutcome(
         feed=feed,
         load_id=load_id,
