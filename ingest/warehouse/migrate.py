@@ -125,10 +125,11 @@ def check(dsn: str) -> str:
         conn.close()
 
 
-def migrate(dsn: str) -> str:
-    """Upgrade the warehouse to head; return its revision. Idempotent and safe to call
-    from several processes at once (the second waits for the first, then finds nothing
-    to do)."""
+def migrate(dsn: str, target: str = "head") -> str:
+    """Upgrade the warehouse to head (or to the revision ``target``: tests build older
+    schemas that way); return its revision. Idempotent and safe to call from several
+    processes at once (the second waits for the first, then finds nothing to do)."""
+    want = head() if target == "head" else target
     engine = _engine(dsn)
     try:
         with engine.begin() as conn:
@@ -136,17 +137,17 @@ def migrate(dsn: str) -> str:
             # each reads the version table only once it holds the lock.
             conn.execute(sa.text("select pg_advisory_xact_lock(hashtext(:key))"), {"key": LOCK_KEY})
             before = _revision(conn)
-            if before == head():
+            if before == want:
                 return before
             # Alembic creates its version table before the first revision runs.
             conn.execute(sa.text("create schema if not exists ops"))
-            command.upgrade(config(conn), "head")
+            command.upgrade(config(conn), want)
             after = _revision(conn)
         log.info("warehouse schema migrated: %s -> %s", before or "(empty)", after)
     finally:
         engine.dispose()
-    if after != head():
-        raise RuntimeError(f"migration ended at {after}, expected {head()}")
+    if after != want:
+        raise RuntimeError(f"migration ended at {after}, expected {want}")
     return after
 
 

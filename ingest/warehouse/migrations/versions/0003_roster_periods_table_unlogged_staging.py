@@ -28,7 +28,7 @@ branch_labels: str | None = None
 depends_on: str | None = None
 
 LIVE = """
-create view ops.roster_periods_live as
+create or replace view ops.roster_periods_live as
 -- One row per (project, worker number): the period the worker is on the project's roster.
 -- entry = earliest entryDate (or first snapshot listing them); exit = the exitDate of the
 -- latest snapshot listing them, else the date of the first later snapshot of the project
@@ -91,9 +91,16 @@ STAGING = (
 
 def upgrade() -> None:
     op.execute(LIVE)
-    op.execute("drop view ops.roster_periods")
     op.execute(
-        """create table ops.roster_periods (
+        """do $$ begin
+               if exists (select 1 from pg_views
+                           where schemaname = 'ops' and viewname = 'roster_periods') then
+                   drop view ops.roster_periods;
+               end if;
+           end $$"""
+    )
+    op.execute(
+        """create table if not exists ops.roster_periods (
                project_code text not null,
                employee_no text not null,
                worker_key text,
@@ -103,6 +110,7 @@ def upgrade() -> None:
                primary key (project_code, employee_no)
            )"""
     )
+    op.execute("delete from ops.roster_periods")
     op.execute("insert into ops.roster_periods select * from ops.roster_periods_live")
     op.execute(
         "create index if not exists quarantine_roster_record on ops.quarantine "
