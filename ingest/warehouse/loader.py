@@ -349,6 +349,12 @@ def stage(
                 by_dataset[ds.name] = by_dataset.get(ds.name, 0) + n
                 counts["rows_staged"] += n
             parsed.append((obj, sha, result))
+    for name, n in by_dataset.items():
+        if n >= _ANALYZE_AFTER:
+            # The gate's queries are planned from the staging table's statistics; a table
+            # that was empty when last analysed gets nested loops over the whole batch
+            # (one roster check ran for over 10 minutes on a city-day without this).
+            cur.execute(f"analyze staging.{name}")
     _quarantine(cur, feed, load_id, parsed, keys)
     per_entity = [result.counts() for _, _, result in parsed]
     totals = [Counts.sum(c.values()) for c in per_entity]
