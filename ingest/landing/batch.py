@@ -327,6 +327,23 @@ def finish(
     return BatchParse(frame, tuple(results), row_parsed)
 
 
+def complete(
+    feed: str,
+    inputs: Sequence[BatchInput],
+    results: list[ParseResult],
+    loaded: pl.DataFrame,
+    fast_objs: set[int],
+    parse: Callable[[bytes, ParseContext], ParseResult],
+) -> BatchParse:
+    """The fast path's loaded rows plus every other object through the row parser."""
+    parts = [loaded]
+    for i, inp in enumerate(inputs):
+        if i not in fast_objs:
+            results[i], frame = row_parsed(feed, i, inp, parse)
+            parts.append(frame)
+    return finish(feed, parts, results, len(parts) - 1)
+
+
 def row_parsed(
     feed: str, obj: int, inp: BatchInput, parse: Callable[[bytes, ParseContext], ParseResult]
 ) -> tuple[ParseResult, pl.DataFrame]:

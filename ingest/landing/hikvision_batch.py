@@ -262,12 +262,7 @@ def parse_hikvision_batch(
     rejected = pl.concat([rejected, early])
     batch.add_rejects(results, _with_raw(inputs, rejected), "serial_no")
 
-    parts = [loaded]
-    for i, inp in enumerate(inputs):
-        if i not in fast_objs:
-            results[i], frame = batch.row_parsed(FEED, i, inp, parse_hikvision)
-            parts.append(frame)
-    return batch.finish(FEED, parts, results, len(parts) - 1)
+    return batch.complete(FEED, inputs, results, loaded, fast_objs, parse_hikvision)
 
 
 def _with_raw(inputs: Sequence[batch.BatchInput], rejected: pl.DataFrame) -> pl.DataFrame:
@@ -284,8 +279,4 @@ def _with_raw(inputs: Sequence[batch.BatchInput], rejected: pl.DataFrame) -> pl.
 
 
 def _row_only(inputs: Sequence[batch.BatchInput], results: list[ParseResult]) -> batch.BatchParse:
-    parts = []
-    for i, inp in enumerate(inputs):
-        results[i], frame = batch.row_parsed(FEED, i, inp, parse_hikvision)
-        parts.append(frame)
-    return batch.finish(FEED, parts, results, len(parts))
+    return batch.complete(FEED, inputs, results, batch.empty_frame(FEED), set(), parse_hikvision)

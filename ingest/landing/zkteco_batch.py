@@ -133,9 +133,4 @@ def parse_zkteco_batch(
     )
     batch.add_rejects(results, rejected, "employee_no")
 
-    parts = [loaded]
-    for i, inp in enumerate(inputs):
-        if i not in fast_objs:
-            results[i], frame = batch.row_parsed(FEED, i, inp, parse_zkteco)
-            parts.append(frame)
-    return batch.finish(FEED, parts, results, len(parts) - 1)
+    return batch.complete(FEED, inputs, results, loaded, fast_objs, parse_zkteco)
