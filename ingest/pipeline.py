@@ -395,9 +395,11 @@ def ingest_day(
     first task, the warehouse schema is migrated first (a no-op at head)."""
     prepare_warehouse(settings)
     out: dict[str, BatchResult] = {}
+    # One listing for every feed, as the DAG's discover task does: loading one feed never
+    # publishes another feed's objects, so what each feed finds is the same.
+    found = discover(settings, day, lookback_days, feeds=feeds)
     for name in feeds:
-        objects = discover(settings, day, lookback_days, feeds=(name,)).for_feed(name)
-        out[name] = load_feed(settings, name, day, objects, docs=docs)
+        out[name] = load_feed(settings, name, day, found.for_feed(name), docs=docs)
     chunks: tuple[FaceChunkResult, ...] = ()
     fraud: FraudResult | None = None
     if faces:

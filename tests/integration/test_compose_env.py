@@ -239,14 +239,24 @@ def test_compose_environment_runs_landing_and_marts(
     try:
         with conn.cursor() as cur:
             cur.execute(
-                "select project_code, employee_no from marts.fct_attendance_daily "
-                "where work_date = %s order by 1, 2",
+                "select project_code, employee_no, punch_count, is_present "
+                "from marts.fct_attendance_daily where work_date = %s order by 1, 2",
                 (DAY,),
             )
             rows = cur.fetchall()
+            cur.execute(
+                "select rows_read, rows_loaded, rows_quarantined, duplicates, ignored, "
+                "status from ops.load_audit"
+            )
+            audit = cur.fetchall()
     finally:
         conn.close()
+    # THEN the daily attendance mart has exactly one row per present worker, each with the
+    # day's two punches
     expected = sorted((p, e.lstrip("0")) for p, emps in present.items() for e in emps)
     assert [(r[0], r[1]) for r in rows] == expected
+    assert all(r[2] == 2 and r[3] for r in rows)
+    # AND every landed row is accounted for in the audit, every batch published
+    assert audit and all(r[0] == r[1] + r[2] + r[3] + r[4] and r[5] == "published" for r in audit)
     # AND the run kept its state in the (mapped) state volume, not in the checkout
     assert state.exists()
