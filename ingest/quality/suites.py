@@ -481,15 +481,25 @@ def _roster_ref(id_: str, key: str, why: str, *, dated: bool = True) -> Check:
     ``key``: the worker column shared with ``raw.roster_workers`` (``employee_no`` or
     ``worker_key``); ``dated``: the worker had entered the project by the row's
     ``work_date`` (earliest entry date, else first snapshot). Exits are not re-checked:
-    the parser rejects punches outside the roster period (``ops.roster_periods``), which
-    is too slow to evaluate per batch (its exit-date subquery is quadratic).
+    the parser rejects punches outside the roster period.
+
+    By worker number the roster is read from ``ops.roster_periods``, whose ``entry_date``
+    is that same earliest date, kept current in every roster publish: one row per worker
+    instead of a grouping of every roster snapshot ever published (which grows by a city's
+    whole roster each day). By ``worker_key`` (which changes between snapshots when a
+    worker's card changes) every snapshot is read.
     """
     since = "and r.since <= b.work_date " if dated else ""
     day = "b.work_date" if dated else "null::date"
-    query = (
-        "with r as (select project_code, " + key + ", "
+    roster = (
+        "select project_code, employee_no, entry_date as since from ops.roster_periods"
+        if key == "employee_no"
+        else "select project_code, " + key + ", "
         "min(coalesce(entry_date, partition_date)) as since from raw.roster_workers "
-        "group by 1, 2) "
+        "group by 1, 2"
+    )
+    query = (
+        f"with r as ({roster}) "
         f"select b.project_code, b.{key}, {day} as work_date, count(*) as n from {{batch}} b "
         "join (select distinct project_code from r) p on p.project_code = b.project_code "
         f"left join r on r.project_code = b.project_code and r.{key} = b.{key} {since}"
