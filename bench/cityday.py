@@ -26,6 +26,7 @@ from ingest.landing.keys import try_parse_key
 from ingest.pipeline import landing_object, stage_objects
 from ingest.seed.city import CitySpec, generate
 from ingest.warehouse import loader
+from ingest.warehouse.db import connect
 from ingest.warehouse.loader import LandingObject
 from ingest.warehouse.pii import PiiKeys
 
@@ -49,7 +50,7 @@ class CityDay:
     def subset(self, every: int) -> CityDay:
         """Every ``every``-th project's objects (a smaller city, same shape)."""
         projects = sorted(
-            {o.context["project_code"] for objs in self.objects.values() for o in objs}
+            {str(o.context["project_code"]) for objs in self.objects.values() for o in objs}
         )
         keep = set(projects[::every])
         return dataclasses.replace(
@@ -147,6 +148,30 @@ def publish_reference(cur: psycopg2.extensions.cursor, keys: PiiKeys, city: City
     cur.execute("insert into ops.roster_periods select * from ops.roster_periods_live")
     cur.execute("analyze")
     log.info("reference data: %d roster workers", workers.height)
+
+
+#: Tables a punch batch writes while staged (rows removed or rolled back between
+#: repetitions leave dead tuples there).
+STAGED_TABLES = (
+    *(f"staging.{feeds.feed(f).main.name}" for f in PUNCH_FEEDS),
+    "staging.worker_identity",
+    "staging.bank_cards",
+    "ops.quarantine",
+    "ops.load_audit",
+    "ops.load_audit_entity",
+)
+
+
+def settle(dsn: str) -> None:
+    """Vacuum what a repetition left behind (not timed). A daily run finds these tables as
+    autovacuum left them after the previous day; repetitions seconds apart would otherwise
+    scan every earlier repetition's dead rows (measured: each repetition ~1 s slower than
+    the one before, on both the load and the gate)."""
+    with connect(dsn) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            for table in STAGED_TABLES:
+                cur.execute(f"vacuum {table}")
 
 
 def feeds_table(feed: str) -> str:

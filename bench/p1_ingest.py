@@ -9,7 +9,9 @@ is ``COPY … FROM STDIN (FORMAT csv)`` of exactly the rows ours staged (exporte
 not timed) into unindexed, unlogged tables of the same columns (created in the timed
 transaction, dropped by its rollback): the floor for getting those rows into PostgreSQL
 (faster than a temporary table, whose local buffers are small). Each repetition runs ours
-then the reference, in one transaction each, rolled back; medians are reported.
+then the reference, in one transaction each, rolled back; medians are reported. Before
+each repetition the tables ours writes are vacuumed (not timed: :func:`bench.cityday.settle`),
+as a daily run finds them; the reference's tables are new in every repetition.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy
 
-from bench.cityday import PUNCH_FEEDS, CityDay, feeds_table
+from bench.cityday import PUNCH_FEEDS, CityDay, feeds_table, settle
 from bench.measure import measure, median
 from ingest import feeds
 from ingest.feeds import BOOKKEEPING
@@ -133,6 +135,7 @@ def p1(dsn: str, keys: PiiKeys, city: CityDay, repeat: int) -> dict[str, Any]:
     ours, ref = [], []
     peaks = []
     for _ in range(repeat):
+        settle(dsn)
         _, s = measure(lambda: stage_city(dsn, keys, city))
         ours.append(s.seconds)
         peaks.append(s.peak_rss_mb)
@@ -194,6 +197,7 @@ def growth(dsn: str, keys: PiiKeys, city: CityDay, repeat: int) -> list[dict[str
         part = city if every == 1 else city.subset(every)
         times, rows = [], 0
         for _ in range(repeat):
+            settle(dsn)
             staged, s = measure(lambda p=part: stage_city(dsn, keys, p))  # type: ignore[misc]
             times.append(s.seconds)
             rows = staged.rows_read
