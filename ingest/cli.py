@@ -115,7 +115,7 @@ def cmd_seed(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """``landing_daily`` for every day of the range (one DAG run per day), then ``marts_build``."""
     from ingest.config import Settings
-    from ingest.report.summary import attendance_summary
+    from ingest.report.summary import attendance_summary, day_rows, warehouse_clock
     from ingest.stack.airflow_env import airflow_env
     from ingest.stack.dagtest import DagRunOutcome, run_series_subprocess
 
@@ -142,17 +142,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         elapsed = time.monotonic() - t_all
         eta = elapsed / n * (len(days) - n)
         log.info(
-            "[%d/%d] %s %s in %.1fs (elapsed %.0fs, about %.0fs left)",
+            "[%d/%d] %s %s in %.1fs: %s (elapsed %.0fs, about %.0fs left)",
             n,
             len(days),
             day,
             run.state,
             run.seconds,
+            day_rows(settings, day, since[-1]).line(run.seconds),
             elapsed,
             eta,
         )
+        since.append(warehouse_clock(settings))  # the next day's run starts after this
 
     done: list[DagRunOutcome] = []
+    since = [warehouse_clock(settings)]
     result = run_series_subprocess(
         env,
         "landing_daily",

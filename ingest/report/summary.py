@@ -1,13 +1,58 @@
-"""A short text summary of the attendance mart for a date range (shown by `sitepass run`)."""
+"""Text summaries shown by `sitepass run`: the rows each day's run read, and the
+attendance mart for a date range."""
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from ingest.config import Settings
 from ingest.warehouse.db import connect
+from ingest.warehouse.loader import load_ids_of_day
 
 DAILY_LINES_UP_TO = 14  # days; longer ranges are summarised per month
+
+
+@dataclass(frozen=True, slots=True)
+class DayRows:
+    """What one day's landing run read and loaded (``ops.load_audit`` of its batches)."""
+
+    files: int
+    read: int
+    loaded: int
+    quarantined: int
+
+    def line(self, seconds: float) -> str:
+        rate = self.read / seconds if seconds > 0 else 0.0
+        return (
+            f"{self.read:,} rows read from {self.files:,} files, {self.loaded:,} loaded, "
+            f"{self.quarantined:,} quarantined, {rate:,.0f} rows/s"
+        )
+
+
+def warehouse_clock(settings: Settings) -> datetime:
+    """The warehouse's clock (what ``ops.load_audit.staged_at`` is stamped with)."""
+    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+        cur.execute("select clock_timestamp()")
+        row = cur.fetchone()
+    assert row is not None
+    stamp: datetime = row[0]
+    return stamp
+
+
+def day_rows(settings: Settings, day: date, since: datetime) -> DayRows:
+    """Files and rows of the batches ``day``'s run staged after ``since`` (the warehouse's
+    clock before the run): a re-run that finds nothing new shows zeros."""
+    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+        cur.execute(
+            "select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
+            "coalesce(sum(rows_quarantined), 0) from ops.load_audit "
+            "where load_id like %s and staged_at > %s",
+            (load_ids_of_day(day), since),
+        )
+        row = cur.fetchone()
+    files, read, loaded, quarantined = row if row else (0, 0, 0, 0)
+    return DayRows(int(files), int(read), int(loaded), int(quarantined))
 
 
 def attendance_summary(settings: Settings, start: date, end: date) -> list[str]:

@@ -55,6 +55,12 @@ def make_load_id(feed: str, day: date, fingerprints: Sequence[str]) -> str:
     return f"{feed}:{day:%Y%m%d}:{digest}"
 
 
+def load_ids_of_day(day: date) -> str:
+    """SQL ``LIKE`` pattern matching the load id of every batch of ``day``'s run, whatever
+    its feed (:func:`make_load_id`)."""
+    return f"%:{day:%Y%m%d}:%"
+
+
 def published_versions(
     cur: psycopg2.extensions.cursor, keys: Sequence[str]
 ) -> set[tuple[str, str]]:

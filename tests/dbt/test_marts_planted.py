@@ -21,6 +21,7 @@ with every feed, faces verified, identity fraud searched; then marts_build):
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -214,7 +215,13 @@ def test_rerun_of_a_middle_week_through_airflow_leaves_marts_identical(
     # then marts_build)
     proc = sitepass_run(date(2026, 10, 12), date(2026, 10, 18))
     assert proc.returncode == 0, proc.stderr[-5000:]
-    # THEN nothing new is loaded or quarantined
+    # THEN each day's progress line says its run read nothing
+    days = re.findall(r"\[\d/7\] (2026-10-\d\d) success in [\d.]+s: (.*?) \(elapsed", proc.stderr)
+    assert [d for d, _ in days] == [f"2026-10-{d}" for d in range(12, 19)], proc.stderr[-3000:]
+    assert {what for _, what in days} == {
+        "0 rows read from 0 files, 0 loaded, 0 quarantined, 0 rows/s"
+    }
+    # AND nothing new is loaded or quarantined
     assert q("select count(*), sum(rows_loaded) from ops.load_audit") == audit_before
     assert q("select count(*) from ops.quarantine") == quarantine_before
     # AND every mart is row-for-row identical
