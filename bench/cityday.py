@@ -150,10 +150,14 @@ def publish_reference(cur: psycopg2.extensions.cursor, keys: PiiKeys, city: City
     log.info("reference data: %d roster workers", workers.height)
 
 
+def feeds_table(feed: str) -> str:
+    return feeds.feed(feed).main.name
+
+
 #: Tables a punch batch writes while staged (rows removed or rolled back between
 #: repetitions leave dead tuples there).
 STAGED_TABLES = (
-    *(f"staging.{feeds.feed(f).main.name}" for f in PUNCH_FEEDS),
+    *(f"staging.{feeds_table(f)}" for f in PUNCH_FEEDS),
     "staging.worker_identity",
     "staging.bank_cards",
     "ops.quarantine",
@@ -172,7 +176,3 @@ def settle(dsn: str) -> None:
         with conn.cursor() as cur:
             for table in STAGED_TABLES:
                 cur.execute(f"vacuum {table}")
-
-
-def feeds_table(feed: str) -> str:
-    return feeds.feed(feed).main.name

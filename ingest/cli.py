@@ -141,6 +141,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         day = schedule.day_of_run_after(datetime.fromisoformat(run.logical_date))
         elapsed = time.monotonic() - t_all
         eta = elapsed / n * (len(days) - n)
+        rows = day_rows(settings, day, since[-1])
+        since.append(rows.counted_at)  # the next day's run starts after this
         log.info(
             "[%d/%d] %s %s in %.1fs: %s (elapsed %.0fs, about %.0fs left)",
             n,
@@ -148,11 +150,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             day,
             run.state,
             run.seconds,
-            day_rows(settings, day, since[-1]).line(run.seconds),
+            rows.line(run.seconds),
             elapsed,
             eta,
         )
-        since.append(warehouse_clock(settings))  # the next day's run starts after this
 
     done: list[DagRunOutcome] = []
     since = [warehouse_clock(settings)]

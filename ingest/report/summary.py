@@ -15,12 +15,14 @@ DAILY_LINES_UP_TO = 14  # days; longer ranges are summarised per month
 
 @dataclass(frozen=True, slots=True)
 class DayRows:
-    """What one day's landing run read and loaded (``ops.load_audit`` of its batches)."""
+    """What one day's landing run read and loaded (``ops.load_audit`` of its batches), and
+    the warehouse's clock when that was counted (the next day's run starts after it)."""
 
     files: int
     read: int
     loaded: int
     quarantined: int
+    counted_at: datetime
 
     def line(self, seconds: float) -> str:
         rate = self.read / seconds if seconds > 0 else 0.0
@@ -34,9 +36,9 @@ def warehouse_clock(settings: Settings) -> datetime:
     """The warehouse's clock (what ``ops.load_audit.staged_at`` is stamped with)."""
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         cur.execute("select clock_timestamp()")
-        row = cur.fetchone()
-    assert row is not None
-    stamp: datetime = row[0]
+        (stamp,) = cur.fetchone() or (None,)
+    if not isinstance(stamp, datetime):
+        raise RuntimeError("the warehouse returned no clock_timestamp()")
     return stamp
 
 
@@ -46,13 +48,12 @@ def day_rows(settings: Settings, day: date, since: datetime) -> DayRows:
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         cur.execute(
             "select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), "
-            "coalesce(sum(rows_quarantined), 0) from ops.load_audit "
+            "coalesce(sum(rows_quarantined), 0), clock_timestamp() from ops.load_audit "
             "where load_id like %s and staged_at > %s",
             (load_ids_of_day(day), since),
         )
-        row = cur.fetchone()
-    files, read, loaded, quarantined = row if row else (0, 0, 0, 0)
-    return DayRows(int(files), int(read), int(loaded), int(quarantined))
+        files, read, loaded, quarantined, now = cur.fetchone() or (0, 0, 0, 0, since)
+    return DayRows(int(files), int(read), int(loaded), int(quarantined), now)
 
 
 def attendance_summary(settings: Settings, start: date, end: date) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -97,18 +97,21 @@ def test_the_monthly_run_of_a_month_is_due_on_the_20th_of_the_next(month: str, d
     assert monthly_due(month).isoformat() == due
 
 
+NOW = datetime(2026, 11, 3, 1, 0, tzinfo=UTC)
+
+
 def test_a_days_progress_line_gives_files_rows_and_rate() -> None:
     from ingest.report.summary import DayRows
     from ingest.warehouse.loader import load_ids_of_day, make_load_id
 
     # GIVEN a day whose run staged 12,345 rows from 17 files in 2.5 s
-    rows = DayRows(files=17, read=12_345, loaded=12_000, quarantined=300)
+    rows = DayRows(files=17, read=12_345, loaded=12_000, quarantined=300, counted_at=NOW)
     # THEN the progress line says so, with the rate over the run's seconds
     assert rows.line(2.5) == (
         "12,345 rows read from 17 files, 12,000 loaded, 300 quarantined, 4,938 rows/s"
     )
     # AND a run that read nothing (or took no time) shows zeros, not an error
-    assert DayRows(0, 0, 0, 0).line(0.0).endswith("0 rows/s")
+    assert DayRows(0, 0, 0, 0, NOW).line(0.0).endswith("0 rows/s")
     # AND the day's load ids, whatever the feed, are what the pattern selects
     day = date(2026, 11, 2)
     pattern = load_ids_of_day(day).replace("%", ".*")
