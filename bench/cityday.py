@@ -154,10 +154,11 @@ def feeds_table(feed: str) -> str:
     return feeds.feed(feed).main.name
 
 
-#: Tables a punch batch writes while staged (rows removed or rolled back between
-#: repetitions leave dead tuples there).
+#: Tables a punch batch writes while staged or published (rows removed or rolled back
+#: between repetitions leave dead tuples there).
 STAGED_TABLES = (
     *(f"staging.{feeds_table(f)}" for f in PUNCH_FEEDS),
+    *(f"raw.{feeds_table(f)}" for f in PUNCH_FEEDS),  # P3's rolled-back publish
     "staging.worker_identity",
     "staging.bank_cards",
     "ops.quarantine",

@@ -1,11 +1,16 @@
 """P3: the quality gate's time against the load time of the same batch.
 
-Each repetition stages the city-day's punch batches (committed: the gate reads them
-through its own connection), times that load, then runs the production gate entry
-(:func:`ingest.quality.gate.gate`, every expectation of every dataset, results
-recorded, no Data Docs) on each batch and times it; the batch is then removed. Each
-repetition starts on vacuumed tables (not timed: :func:`bench.cityday.settle`). Ratio =
-median gate seconds / median load seconds (target ≤ 0.25). The first gate run of the
+A batch is loaded in two writes with the gate between them (write → audit → publish):
+*stage* (parse, check, ``COPY`` into ``staging``, quarantine, audit rows; committed, since
+the gate reads the batch through its own connection) and *publish* (``staging`` → ``raw``:
+supersession, cross-file duplicates, audit counts). Each repetition times the stage of
+the city-day's punch batches, then the production gate entry
+(:func:`ingest.quality.gate.gate`, every expectation of every dataset, results recorded,
+no Data Docs) on each batch, then their publish (rolled back, so every repetition meets
+the same empty ``raw``); the batch is then removed. Each repetition starts on vacuumed
+tables (not timed: :func:`bench.cityday.settle`). Ratio = median gate seconds / median
+load seconds, load = stage + publish (target ≤ 0.25); the stage and publish medians are
+recorded beside it, and so is the ratio to the stage alone. The first gate run of the
 process includes building the GX context (a task process pays that once per batch).
 """
 
@@ -48,6 +53,13 @@ def _gate(settings: Settings, ids: dict[str, str]) -> list[str]:
     return failures
 
 
+def _publish(settings: Settings, ids: dict[str, str]) -> None:
+    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+        for feed, load_id in ids.items():
+            loader.publish(cur, feed, load_id)
+        conn.rollback()
+
+
 def _remove(settings: Settings, ids: dict[str, str]) -> None:
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         for feed, load_id in ids.items():
@@ -58,20 +70,30 @@ def _remove(settings: Settings, ids: dict[str, str]) -> None:
 
 
 def p3(settings: Settings, city: CityDay, repeat: int) -> dict[str, Any]:
-    loads, gates = [], []
+    stages, publishes, loads, gates = [], [], [], []
     failures: list[str] = []
     for _ in range(repeat):
         settle(settings.warehouse_dsn)
         ids, s = measure(lambda: _load(settings, city))
-        loads.append(s.seconds)
         failures, g = measure(lambda i=ids: _gate(settings, i))  # type: ignore[misc]
-        gates.append(g.seconds)
+        _, p = measure(lambda i=ids: _publish(settings, i))  # type: ignore[misc]
         _remove(settings, ids)
+        stages.append(s.seconds)
+        publishes.append(p.seconds)
+        loads.append(s.seconds + p.seconds)
+        gates.append(g.seconds)
     ratio = median(gates) / median(loads)
-    log.info("P3: gate %.2fs, load %.2fs", median(gates), median(loads))
+    log.info(
+        "P3: gate %.2fs, load %.2fs (stage %.2fs + publish %.2fs)",
+        median(gates),
+        median(loads),
+        median(stages),
+        median(publishes),
+    )
     return {
         "id": "P3",
-        "what": "quality gate (GX, in the database) vs staging load of the same city-day batches",
+        "what": "quality gate (GX, in the database) vs the load (stage + publish) of the "
+        "same city-day batches",
         "ours": round(median(gates), 3),
         "reference": round(median(loads), 3),
         "unit": "s",
@@ -80,5 +102,8 @@ def p3(settings: Settings, city: CityDay, repeat: int) -> dict[str, Any]:
         "met": ratio <= 0.25,
         "gate_seconds": [round(t, 3) for t in gates],
         "load_seconds": [round(t, 3) for t in loads],
+        "stage_seconds": [round(t, 3) for t in stages],
+        "publish_seconds": [round(t, 3) for t in publishes],
+        "ratio_to_stage": round(median(gates) / median(stages), 3),
         "gate_failures": failures,
     }

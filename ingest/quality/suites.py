@@ -174,7 +174,7 @@ def _not_null(columns: list[str], severity: str = CRITICAL) -> list[Check]:
     ]
 
 
-def _unique(key: tuple[str, ...], *, hashed: bool = False) -> Check:
+def _unique(key: tuple[str, ...], *, grouped: bool = False) -> Check:
     """The natural key is unique within each file of the batch (the parsers de-duplicate
     in-file; a resend in *another* file is legitimate and counted as a duplicate when the
     batch is published, so the key is prefixed with ``object_key`` when it spans files)."""
@@ -183,27 +183,12 @@ def _unique(key: tuple[str, ...], *, hashed: bool = False) -> Check:
     why = f"natural key ({', '.join(key)}) unique within each file of the batch"
     if len(key) == 1:
         return _c("natural_key.unique", "ExpectColumnValuesToBeUnique", why=why, column=key[0])
-    if hashed:
-        # One hash aggregate of (hash of the leading columns, last column) instead of GX's
-        # join of the batch with its group counts: about twice as fast on a million punches.
-        # Hash collisions are re-checked on the real key, so they never fail the gate.
-        *lead, last = key
-        cols = ", ".join(f"b.{c}" for c in key)
-
-        def digest(alias: str) -> str:
-            return (
-                "hashtextextended(concat_ws(chr(31), "
-                + ", ".join(f"{alias}.{c}" for c in lead)
-                + "), 0)"
-            )
-
-        query = (
-            f"select {cols}, count(*) as n from {{batch}} b "
-            f"join (select {digest('h')} as k, h.{last} from {{batch}} h "
-            f"group by 1, 2 having count(*) > 1) d "
-            f"on d.k = {digest('b')} and d.{last} = b.{last} "
-            f"group by {cols} having count(*) > 1"
-        )
+    if grouped:
+        # One hash aggregate of the batch on the key (measured on a city-day of 580k
+        # ZKTeco punches: 0.72 s, against 1.1 s for a hash of the leading columns re-joined
+        # to the batch and more for GX's join of the batch with its group counts).
+        cols = ", ".join(key)
+        query = f"select {cols}, count(*) as n from {{batch}} group by {cols} having count(*) > 1"
         return _rows("natural_key.unique", query, why=why)
     return _c(
         "natural_key.unique", "ExpectCompoundColumnsToBeUnique", why=why, column_list=list(key)
@@ -456,11 +441,15 @@ def _reconcile(dataset: str) -> Check:
     )
 
 
-def _base(ds: Dataset, *, hashed_key: bool = False) -> list[Check]:
+def _base(ds: Dataset, *, grouped_key: bool = False) -> list[Check]:
     required = [c.name for c in BOOKKEEPING]
     required += [c.name for c in ds.columns if not c.nullable]
     required += [k for k in ds.natural_key if k not in required]
-    return [*_schema(ds.columns), *_not_null(required), _unique(ds.natural_key, hashed=hashed_key)]
+    return [
+        *_schema(ds.columns),
+        *_not_null(required),
+        _unique(ds.natural_key, grouped=grouped_key),
+    ]
 
 
 def _in_batch_parent(id_: str, parent: str, keys: tuple[str, ...], why: str) -> Check:
@@ -492,18 +481,22 @@ def _roster_ref(id_: str, key: str, why: str, *, dated: bool = True) -> Check:
     since = "and r.since <= b.work_date " if dated else ""
     day = "b.work_date" if dated else "null::date"
     roster = (
-        "select project_code, employee_no, entry_date as since from ops.roster_periods"
+        "(select project_code, employee_no, entry_date as since from ops.roster_periods)"
         if key == "employee_no"
-        else "select project_code, " + key + ", "
+        else "(select project_code, " + key + ", "
         "min(coalesce(entry_date, partition_date)) as since from raw.roster_workers "
-        "group by 1, 2"
+        "group by 1, 2)"
     )
+    projects = "ops.roster_periods" if key == "employee_no" else "raw.roster_workers"
+    # A semi join to the projects with a roster and an anti join (NOT EXISTS) to the
+    # roster: hash joins on the batch (measured on 580k punches: 0.34 s, against 1.3 s for
+    # a CTE read twice, which the planner sorted and merge-joined).
     query = (
-        f"with r as ({roster}) "
         f"select b.project_code, b.{key}, {day} as work_date, count(*) as n from {{batch}} b "
-        "join (select distinct project_code from r) p on p.project_code = b.project_code "
-        f"left join r on r.project_code = b.project_code and r.{key} = b.{key} {since}"
-        "where r.project_code is null group by 1, 2, 3"
+        f"join (select distinct project_code from {projects}) p "
+        "on p.project_code = b.project_code "
+        f"where not exists (select 1 from {roster} r where r.project_code = b.project_code "
+        f"and r.{key} = b.{key} {since}) group by 1, 2, 3"
     )
     return _rows(id_, query, why=why)
 
@@ -762,7 +755,7 @@ _EVENTS = Volume(critical_drop=0.9)
 def zkteco_punches() -> Suite:
     ds = _dataset("zkteco_punches")
     checks = [
-        *_base(ds, hashed_key=True),
+        *_base(ds, grouped_key=True),
         *_not_null(["pin"]),
         *_punch_common(),
         _in_codes("status", codes.ZKTECO_STATUS, WARNING, integer=True),
@@ -775,7 +768,7 @@ def hikvision_events() -> Suite:
     ds = _dataset("hikvision_events")
     minors = sorted(codes.hikvision_punch_minors())
     checks = [
-        *_base(ds, hashed_key=True),
+        *_base(ds, grouped_key=True),
         *_not_null(["serial_no", "major", "minor", "employee_no_string"]),
         *_punch_common(),
         _in_set("major", [5], why="major 5: access-control events"),
@@ -967,7 +960,7 @@ def gate_device_events(dataset: str) -> Suite:
     """The suite of a gate-device feed without a dedicated builder (a new vendor): the
     dataset's schema and natural key plus every check punches of any vendor must pass."""
     ds = _dataset(dataset)
-    return Suite(ds.name, (*_base(ds, hashed_key=True), *_punch_common()), _EVENTS)
+    return Suite(ds.name, (*_base(ds, grouped_key=True), *_punch_common()), _EVENTS)
 
 
 def _builder_of(dataset: str) -> Callable[[], Suite]:

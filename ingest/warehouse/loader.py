@@ -417,25 +417,29 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchRe
     counts: Counter[str] = Counter()
     by_dataset: dict[str, int] = {}
     cur.execute(
-        "select object_key, object_sha256 from ops.load_audit "
-        "where load_id = %s and status = 'staged' order by object_key",
+        "select exists (select 1 from ops.load_audit where load_id = %s and status = 'staged')",
         (load_id,),
     )
-    staged = cur.fetchall()
-    if not staged:
+    row = cur.fetchone()
+    if not row or not row[0]:
         return BatchResult(feed=feed, load_id=load_id)
     datasets = feed_datasets(feed)
-    for key, sha in staged:
-        for ds in datasets:
-            cur.execute(
-                f"delete from raw.{ds.name} where object_key = %s and object_sha256 <> %s",
-                (key, sha),
-            )
+    # Replaced objects, set-based (one statement per table, not one per object: a city-day
+    # has ~16k objects).
+    replaced = """select a.object_key, a.object_sha256 from ops.load_audit a
+                   where a.load_id = %(load)s and a.status = 'staged'"""
+    for ds in datasets:
         cur.execute(
-            "update ops.load_audit set status = 'superseded' "
-            "where object_key = %s and object_sha256 <> %s and status = 'published'",
-            (key, sha),
+            f"""delete from raw.{ds.name} r using ({replaced}) s
+                 where r.object_key = s.object_key and r.object_sha256 <> s.object_sha256""",
+            {"load": load_id},
         )
+    cur.execute(
+        f"""update ops.load_audit o set status = 'superseded' from ({replaced}) s
+             where o.object_key = s.object_key and o.object_sha256 <> s.object_sha256
+               and o.status = 'published'""",
+        {"load": load_id},
+    )
     cur.execute(
         "create temporary table if not exists _published (object_key text, "
         "object_sha256 text, dataset text, staged bigint, loaded bigint) on commit drop"
@@ -461,6 +465,9 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchRe
                 from st left join lo using (object_key, object_sha256)""",
             {"load": load_id, "ds": ds.name},
         )
+        # A temporary table has no statistics until analysed (measured: without them the
+        # planner nested-looped 14k objects against 14k, 35 s for a city-day of Hikvision).
+        cur.execute("analyze _published")
         cur.execute(
             """update ops.load_audit_entity e
                   set rows_loaded = p.loaded, duplicates = e.duplicates + p.staged - p.loaded
@@ -470,20 +477,23 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchRe
             (ds.name,),
         )
         cur.execute(f"delete from staging.{ds.name} where load_id = %s", (load_id,))
+    # Objects with no staged row are not in _published: they keep their counts.
     cur.execute(
         """update ops.load_audit a
               set rows_loaded = coalesce(p.loaded, 0),
                   duplicates = a.duplicates + coalesce(p.staged, 0) - coalesce(p.loaded, 0),
                   status = 'published', published_at = clock_timestamp()
-             from ops.load_audit a2
-             left join (select object_key, object_sha256, sum(staged) as staged,
-                               sum(loaded) as loaded
-                          from _published group by 1, 2) p
-                    using (object_key, object_sha256)
-            where a.load_id = %s and a.status = 'staged'
-              and a2.object_key = a.object_key and a2.object_sha256 = a.object_sha256
+             from (select s.object_key, s.object_sha256, p.staged, p.loaded
+                     from ops.load_audit s
+                     left join (select object_key, object_sha256, sum(staged) as staged,
+                                       sum(loaded) as loaded
+                                  from _published group by 1, 2) p
+                            using (object_key, object_sha256)
+                    where s.load_id = %(load)s and s.status = 'staged') p
+            where a.load_id = %(load)s and a.status = 'staged'
+              and a.object_key = p.object_key and a.object_sha256 = p.object_sha256
         returning a.rows_read, a.rows_loaded, a.rows_quarantined, a.duplicates, a.ignored""",
-        (load_id,),
+        {"load": load_id},
     )
     for read, loaded, quarantined, dups, ignored in cur.fetchall():
         counts["objects"] += 1
