@@ -14,7 +14,8 @@ import io
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -274,6 +275,11 @@ def _stage_rows(
     )
 
 
+#: Bytes psycopg2 reads per call while COPYing a frame (its default, 8 KiB, is a Python call
+#: per 8 KiB); the connection releases the GIL while it sends.
+_COPY_READ = 1 << 20
+
+
 def _stage_frame(
     cur: psycopg2.extensions.cursor,
     ds: Dataset,
@@ -310,8 +316,47 @@ def _stage_frame(
     out.write_csv(buf, include_header=False, quote_style="non_numeric", null_value="")
     buf.seek(0)
     cols = ", ".join(out.columns)
-    cur.copy_expert(f"copy staging.{ds.name} ({cols}) from stdin (format csv)", buf)
+    cur.copy_expert(
+        f"copy staging.{ds.name} ({cols}) from stdin (format csv)", buf, size=_COPY_READ
+    )
     return out.height
+
+
+#: The columnar path parses a batch in up to this many chunks of about equal bytes, each
+#: at least ``_CHUNK_MIN_BYTES``: chunk *n + 1* is parsed in a worker thread while chunk
+#: *n*'s rows are COPYed (the server's work and the client's overlap on two cores).
+_CHUNKS_MAX = 6
+_CHUNK_MIN_BYTES = 4 << 20
+
+
+def _chunks(objects: Sequence[LandingObject]) -> list[Sequence[LandingObject]]:
+    total = sum(len(o.data) for o in objects)
+    n = max(1, min(_CHUNKS_MAX, total // _CHUNK_MIN_BYTES))
+    size = total / n
+    out: list[Sequence[LandingObject]] = []
+    start = filled = 0
+    for i, o in enumerate(objects):
+        filled += len(o.data)
+        if filled >= size * (len(out) + 1) and len(out) < n - 1:
+            out.append(objects[start : i + 1])
+            start = i + 1
+    out.append(objects[start:])
+    return [c for c in out if c]
+
+
+def _parsed_chunks(
+    objects: Sequence[LandingObject],
+    parse_batch: Callable[[Sequence[LandingObject]], BatchParse],
+) -> Iterator[tuple[Sequence[LandingObject], BatchParse]]:
+    """``(chunk, its parse)`` in order, the next chunk parsing while the caller COPYs."""
+    chunks = _chunks(objects)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
+        pending = pool.submit(parse_batch, chunks[0])
+        for i, chunk in enumerate(chunks):
+            batch = pending.result()
+            if i + 1 < len(chunks):
+                pending = pool.submit(parse_batch, chunks[i + 1])
+            yield chunk, batch
 
 
 def stage(
@@ -338,12 +383,14 @@ def stage(
     sink = IdentitySink()
     parsed: list[tuple[LandingObject, str, ParseResult]] = []
     if parse_batch is not None and todo:
-        batch = parse_batch(todo)
         (ds,) = datasets
-        n = _stage_frame(cur, ds, load_id, todo, shas, batch.frame)
+        n = 0
+        for chunk, batch in _parsed_chunks(todo, parse_batch):
+            chunk_shas = [o.sha256 for o in chunk]
+            n += _stage_frame(cur, ds, load_id, chunk, chunk_shas, batch.frame)
+            parsed += zip(chunk, chunk_shas, batch.results, strict=True)
         by_dataset[ds.name] = n
         counts["rows_staged"] += n
-        parsed = list(zip(todo, shas, batch.results, strict=True))
         for _, _, result in parsed:
             result.check_accounting()
     else:
