@@ -344,14 +344,21 @@ def split_array(text: str) -> list[tuple[Any, str]]:
 
 def dump(value: Any, *, sort: bool = False) -> str:
     """Compact JSON text of a parsed value (Decimals stay exact numbers)."""
+    try:  # one C-encoder call; a Decimal anywhere in the value takes the exact path below
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort)
+    except TypeError:
+        return _dump(value, sort=sort)
+
+
+def _dump(value: Any, *, sort: bool) -> str:
     if isinstance(value, dict):
         pairs = sorted(value.items()) if sort else value.items()
         inner = ",".join(
-            f"{json.dumps(str(k), ensure_ascii=False)}:{dump(v, sort=sort)}" for k, v in pairs
+            f"{json.dumps(str(k), ensure_ascii=False)}:{_dump(v, sort=sort)}" for k, v in pairs
         )
         return "{" + inner + "}"
     if isinstance(value, list):
-        return "[" + ",".join(dump(v, sort=sort) for v in value) + "]"
+        return "[" + ",".join(_dump(v, sort=sort) for v in value) + "]"
     if isinstance(value, Decimal):
         return str(value)
     return json.dumps(value, ensure_ascii=False)

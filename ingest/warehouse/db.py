@@ -60,6 +60,26 @@ def _text_value(value: Any) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+def copy_text(rows: Iterable[Sequence[Any]]) -> tuple[str, int]:
+    """Rows in ``COPY`` text format, and their number (build off the connection's thread,
+    COPY later with :func:`copy_in`)."""
+    buf = io.StringIO()
+    count = 0
+    for row in rows:
+        buf.write("\t".join(_text_value(v) for v in row))
+        buf.write("\n")
+        count += 1
+    return buf.getvalue(), count
+
+
+def copy_in(cur: psycopg2.extensions.cursor, table: str, columns: Sequence[str], text: str) -> None:
+    """``COPY table (columns) FROM STDIN`` of rows already in text format."""
+    if text:
+        cur.copy_expert(
+            f"copy {table} ({', '.join(columns)}) from stdin", io.StringIO(text), size=1 << 20
+        )
+
+
 def copy_rows(
     cur: psycopg2.extensions.cursor,
     table: str,
@@ -67,13 +87,6 @@ def copy_rows(
     rows: Iterable[Sequence[Any]],
 ) -> int:
     """``COPY table (columns) FROM STDIN`` in text format; return the number of rows."""
-    buf = io.StringIO()
-    count = 0
-    for row in rows:
-        buf.write("\t".join(_text_value(v) for v in row))
-        buf.write("\n")
-        count += 1
-    if count:
-        buf.seek(0)
-        cur.copy_expert(f"copy {table} ({', '.join(columns)}) from stdin", buf)
+    text, count = copy_text(rows)
+    copy_in(cur, table, columns, text)
     return count

@@ -28,7 +28,7 @@ from ingest.landing.model import Counts, ParseResult
 from ingest.landing.redact import redact
 from ingest.results import BatchResult
 from ingest.warehouse.datasets import BOOKKEEPING, Dataset, feed_datasets
-from ingest.warehouse.db import copy_rows
+from ingest.warehouse.db import copy_in, copy_rows, copy_text
 from ingest.warehouse.pii import IdentitySink, PiiKeys, scrub
 
 log = logging.getLogger(__name__)
@@ -117,20 +117,17 @@ _QUARANTINE_COLUMNS = (
 )
 
 
-def _quarantine(
-    cur: psycopg2.extensions.cursor,
+def _reject_rows(
     feed: str,
     load_id: str,
     parsed: Sequence[tuple[LandingObject, str, ParseResult]],
     keys: PiiKeys,
-) -> None:
-    """Every reject of the batch, redacted, with its exact text encrypted: one COPY."""
-    copy_rows(
-        cur,
-        "ops.quarantine",
-        _QUARANTINE_COLUMNS,
-        (
-            [
+) -> Iterator[list[object]]:
+    """``ops.quarantine`` rows of every reject of ``parsed``: redacted, with the exact text
+    encrypted."""
+    for obj, sha, result in parsed:
+        for n, r in enumerate(result.rejects, start=1):
+            yield [
                 load_id,
                 obj.key,
                 sha,
@@ -144,26 +141,68 @@ def _quarantine(
                 redact(r.raw),
                 keys.encrypt(r.raw),
             ]
-            for obj, sha, result in parsed
-            for n, r in enumerate(result.rejects, start=1)
-        ),
-    )
 
 
-def _audit(
+def _quarantine(
     cur: psycopg2.extensions.cursor,
     feed: str,
     load_id: str,
     parsed: Sequence[tuple[LandingObject, str, ParseResult]],
-    datasets: Sequence[Dataset],
-    per_entity: Sequence[dict[str, Counts]],
-    totals: Sequence[Counts],
+    keys: PiiKeys,
 ) -> None:
-    """One ``ops.load_audit`` row per object and one ``ops.load_audit_entity`` row per
-    object and entity, for the whole batch in a few statements."""
-    audit = []
-    for (obj, sha, result), t in zip(parsed, totals, strict=True):
-        audit.append(
+    """Every reject of the batch, redacted, with its exact text encrypted: one COPY."""
+    copy_rows(cur, "ops.quarantine", _QUARANTINE_COLUMNS, _reject_rows(feed, load_id, parsed, keys))
+
+
+_AUDIT_COLUMNS = (
+    "object_key",
+    "object_sha256",
+    "object_size",
+    "object_etag",
+    "feed",
+    "partition_date",
+    "partition_month",
+    "load_id",
+    "rows_read",
+    "rows_quarantined",
+    "duplicates",
+    "ignored",
+    "ignored_by",
+    "encoding",
+)
+_AUDIT_ENTITY_COLUMNS = (
+    "object_key",
+    "object_sha256",
+    "entity",
+    "dataset",
+    "load_id",
+    "rows_read",
+    "rows_quarantined",
+    "duplicates",
+    "ignored",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _AuditText:
+    """Audit rows of some objects in COPY text format (``ops.load_audit`` and
+    ``ops.load_audit_entity``), with the objects' totals."""
+
+    audit: str
+    entities: str
+    totals: list[Counts]
+
+    @classmethod
+    def of(
+        cls,
+        feed: str,
+        load_id: str,
+        parsed: Sequence[tuple[LandingObject, str, ParseResult]],
+        datasets: Sequence[Dataset],
+        per_entity: Sequence[dict[str, Counts]],
+    ) -> _AuditText:
+        totals = [Counts.sum(c.values()) for c in per_entity]
+        audit, _ = copy_text(
             (
                 obj.key,
                 sha,
@@ -180,55 +219,10 @@ def _audit(
                 json.dumps(result.ignored_by),
                 result.encoding,
             )
+            for (obj, sha, result), t in zip(parsed, totals, strict=True)
         )
-    cols = (
-        "object_key, object_sha256, object_size, object_etag, feed, partition_date, "
-        "partition_month, load_id, rows_read, rows_quarantined, duplicates, ignored, "
-        "ignored_by, encoding"
-    )
-    cur.execute(
-        f"create temporary table if not exists _audit_in on commit drop as "
-        f"select {cols} from ops.load_audit with no data"
-    )
-    cur.execute("truncate _audit_in")
-    copy_rows(cur, "_audit_in", cols.split(", "), audit)
-    cur.execute(
-        f"""insert into ops.load_audit ({cols}, rows_loaded, status)
-            select {cols}, 0, 'staged' from _audit_in
-            on conflict (object_key, object_sha256) do update set
-                load_id = excluded.load_id, object_etag = excluded.object_etag,
-                rows_read = excluded.rows_read, rows_loaded = 0,
-                rows_quarantined = excluded.rows_quarantined,
-                duplicates = excluded.duplicates, ignored = excluded.ignored,
-                ignored_by = excluded.ignored_by, encoding = excluded.encoding,
-                status = 'staged', staged_at = clock_timestamp()"""
-    )
-    if len(audit) >= _ANALYZE_AFTER:
-        # The per-row foreign-key checks of the entity rows below are planned from the
-        # table's statistics: on a young warehouse they say "tiny" and each check scans
-        # the table, quadratic in the batch (19 s for the 16k objects of a city-day).
-        cur.execute("analyze ops.load_audit")
-    cur.execute(
-        "delete from ops.load_audit_entity where (object_key, object_sha256) in "
-        "(select * from unnest(%s::text[], %s::text[]))",
-        ([o.key for o, _, _ in parsed], [sha for _, sha, _ in parsed]),
-    )
-    by_entity = {ds.entity: ds.name for ds in datasets}
-    copy_rows(
-        cur,
-        "ops.load_audit_entity",
-        [
-            "object_key",
-            "object_sha256",
-            "entity",
-            "dataset",
-            "load_id",
-            "rows_read",
-            "rows_quarantined",
-            "duplicates",
-            "ignored",
-        ],
-        (
+        by_entity = {ds.entity: ds.name for ds in datasets}
+        entities, _ = copy_text(
             (
                 obj.key,
                 sha,
@@ -242,8 +236,46 @@ def _audit(
             )
             for (obj, sha, _), entities in zip(parsed, per_entity, strict=True)
             for entity, c in entities.items()
-        ),
+        )
+        return cls(audit, entities, totals)
+
+
+def _audit(
+    cur: psycopg2.extensions.cursor,
+    parsed: Sequence[tuple[LandingObject, str, ParseResult]],
+    texts: Sequence[_AuditText],
+) -> None:
+    """One ``ops.load_audit`` row per object and one ``ops.load_audit_entity`` row per
+    object and entity, for the whole batch in a few statements."""
+    cols = ", ".join(_AUDIT_COLUMNS)
+    cur.execute(
+        f"create temporary table if not exists _audit_in on commit drop as "
+        f"select {cols} from ops.load_audit with no data"
     )
+    cur.execute("truncate _audit_in")
+    copy_in(cur, "_audit_in", _AUDIT_COLUMNS, "".join(t.audit for t in texts))
+    cur.execute(
+        f"""insert into ops.load_audit ({cols}, rows_loaded, status)
+            select {cols}, 0, 'staged' from _audit_in
+            on conflict (object_key, object_sha256) do update set
+                load_id = excluded.load_id, object_etag = excluded.object_etag,
+                rows_read = excluded.rows_read, rows_loaded = 0,
+                rows_quarantined = excluded.rows_quarantined,
+                duplicates = excluded.duplicates, ignored = excluded.ignored,
+                ignored_by = excluded.ignored_by, encoding = excluded.encoding,
+                status = 'staged', staged_at = clock_timestamp()"""
+    )
+    if len(parsed) >= _ANALYZE_AFTER:
+        # The per-row foreign-key checks of the entity rows below are planned from the
+        # table's statistics: on a young warehouse they say "tiny" and each check scans
+        # the table, quadratic in the batch (19 s for the 16k objects of a city-day).
+        cur.execute("analyze ops.load_audit")
+    cur.execute(
+        "delete from ops.load_audit_entity where (object_key, object_sha256) in "
+        "(select * from unnest(%s::text[], %s::text[]))",
+        ([o.key for o, _, _ in parsed], [sha for _, sha, _ in parsed]),
+    )
+    copy_in(cur, "ops.load_audit_entity", _AUDIT_ENTITY_COLUMNS, "".join(t.entities for t in texts))
 
 
 def _stage_rows(
@@ -344,19 +376,35 @@ def _chunks(objects: Sequence[LandingObject]) -> list[Sequence[LandingObject]]:
     return [c for c in out if c]
 
 
+@dataclass(frozen=True, slots=True)
+class _ParsedChunk:
+    """What the worker thread makes of one chunk: its parse (accounting checked), its
+    objects with their digests and results, its rejects in COPY text, its counts."""
+
+    batch: BatchParse
+    parsed: list[tuple[LandingObject, str, ParseResult]]
+    rejects: str
+    audit: _AuditText
+
+
 def _parsed_chunks(
     objects: Sequence[LandingObject],
-    parse_batch: Callable[[Sequence[LandingObject]], BatchParse],
-) -> Iterator[tuple[Sequence[LandingObject], BatchParse]]:
-    """``(chunk, its parse)`` in order, the next chunk parsing while the caller COPYs."""
+    shas: Sequence[str],
+    work: Callable[[Sequence[LandingObject], Sequence[str]], _ParsedChunk],
+) -> Iterator[_ParsedChunk]:
+    """Each chunk's :class:`_ParsedChunk` in order, the next chunk's made in a worker
+    thread while the caller COPYs the current one."""
     chunks = _chunks(objects)
+    starts = [0]
+    for c in chunks:
+        starts.append(starts[-1] + len(c))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse") as pool:
-        pending = pool.submit(parse_batch, chunks[0])
-        for i, chunk in enumerate(chunks):
-            batch = pending.result()
+        pending = pool.submit(work, chunks[0], shas[: starts[1]])
+        for i in range(len(chunks)):
+            done = pending.result()
             if i + 1 < len(chunks):
-                pending = pool.submit(parse_batch, chunks[i + 1])
-            yield chunk, batch
+                pending = pool.submit(work, chunks[i + 1], shas[starts[i + 1] : starts[i + 2]])
+            yield done
 
 
 def stage(
@@ -376,23 +424,45 @@ def stage(
     counts: Counter[str] = Counter()
     by_dataset: dict[str, int] = {}
     done = published_versions(cur, [o.key for o in objects])
-    todo = [o for o in objects if (o.key, o.sha256) not in done]
-    shas = [o.sha256 for o in todo]
+    versions = [(o, o.sha256) for o in objects]  # each object hashed once
+    todo = [o for o, sha in versions if (o.key, sha) not in done]
+    shas = [sha for o, sha in versions if (o.key, sha) not in done]
     counts["skipped_unchanged"] = len(objects) - len(todo)
     _clear(cur, datasets, load_id, list(zip([o.key for o in todo], shas, strict=True)))
     sink = IdentitySink()
     parsed: list[tuple[LandingObject, str, ParseResult]] = []
+    audits: list[_AuditText] = []
+    rejects: list[str] = []
     if parse_batch is not None and todo:
         (ds,) = datasets
+        batch_parse = parse_batch
+
+        def work(objs: Sequence[LandingObject], digests: Sequence[str]) -> _ParsedChunk:
+            batch = batch_parse(objs)
+            chunk = list(zip(objs, digests, batch.results, strict=True))
+            for result in batch.results:
+                result.check_accounting()
+            text, _ = copy_text(_reject_rows(feed, load_id, chunk, keys))
+            audit = _AuditText.of(
+                feed, load_id, chunk, datasets, [r.counts() for r in batch.results]
+            )
+            return _ParsedChunk(batch, chunk, text, audit)
+
         n = 0
-        for chunk, batch in _parsed_chunks(todo, parse_batch):
-            chunk_shas = [o.sha256 for o in chunk]
-            n += _stage_frame(cur, ds, load_id, chunk, chunk_shas, batch.frame)
-            parsed += zip(chunk, chunk_shas, batch.results, strict=True)
+        for part in _parsed_chunks(todo, shas, work):
+            n += _stage_frame(
+                cur,
+                ds,
+                load_id,
+                [o for o, _, _ in part.parsed],
+                [s for _, s, _ in part.parsed],
+                part.batch.frame,
+            )
+            parsed += part.parsed
+            rejects.append(part.rejects)
+            audits.append(part.audit)
         by_dataset[ds.name] = n
         counts["rows_staged"] += n
-        for _, _, result in parsed:
-            result.check_accounting()
     else:
         for obj, sha in zip(todo, shas, strict=True):
             result = parse(obj)
@@ -408,11 +478,15 @@ def stage(
             # that was empty when last analysed gets nested loops over the whole batch
             # (one roster check ran for over 10 minutes on a city-day without this).
             cur.execute(f"analyze staging.{name}")
-    _quarantine(cur, feed, load_id, parsed, keys)
-    per_entity = [result.counts() for _, _, result in parsed]
-    totals = [Counts.sum(c.values()) for c in per_entity]
+    if parse_batch is not None and todo:
+        copy_in(cur, "ops.quarantine", _QUARANTINE_COLUMNS, "".join(rejects))
+    else:
+        _quarantine(cur, feed, load_id, parsed, keys)
+        per_entity = [result.counts() for _, _, result in parsed]
+        audits = [_AuditText.of(feed, load_id, parsed, datasets, per_entity)]
+    totals = [t for a in audits for t in a.totals]
     if parsed:
-        _audit(cur, feed, load_id, parsed, datasets, per_entity, totals)
+        _audit(cur, parsed, audits)
     for t in totals:
         counts["objects"] += 1
         counts["rows_read"] += t.read
