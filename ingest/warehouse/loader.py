@@ -290,17 +290,18 @@ def _stage_rows(
 ) -> int:
     """COPY one object's rows of one dataset (row path); personal data scrubbed."""
     rows = result.rows if ds.entity == result.kind else result.children.get(ds.entity, [])
+    names = ds.column_names  # a computed property: once per object, not per row
     return copy_rows(
         cur,
         f"staging.{ds.name}",
-        [c.name for c in BOOKKEEPING] + list(ds.column_names),
+        [c.name for c in BOOKKEEPING] + list(names),
         (
             [
                 load_id,
                 obj.key,
                 sha,
                 row["record_no"],
-                *(obj.context[c] if c in obj.context else row.get(c) for c in ds.column_names),
+                *(obj.context[c] if c in obj.context else row.get(c) for c in names),
             ]
             for row in (scrub(ds, r, keys, sink) for r in rows)
         ),

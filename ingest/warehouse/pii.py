@@ -8,6 +8,7 @@ under a key derived from the same secret. Nothing here is ever logged.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -27,6 +28,13 @@ def _derive(secret: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(secret)
 
 
+@functools.lru_cache(maxsize=8)
+def _aead(secret: bytes) -> AESGCM:
+    """The encryption key's cipher, derived once per secret (a roster snapshot encrypts
+    ~2M values: deriving the key for each cost several seconds)."""
+    return AESGCM(_derive(secret, b"sitepass/pii/aes-gcm"))
+
+
 @dataclass(frozen=True, slots=True)
 class PiiKeys:
     """Keys derived from ``SITEPASS_PII_SECRET``: one for hashing, one for encryption."""
@@ -37,13 +45,10 @@ class PiiKeys:
         if text is None:
             return None
         nonce = os.urandom(12)
-        return nonce + AESGCM(_derive(self.secret, b"sitepass/pii/aes-gcm")).encrypt(
-            nonce, text.encode(), None
-        )
+        return nonce + _aead(self.secret).encrypt(nonce, text.encode(), None)
 
     def decrypt(self, blob: bytes) -> str:
-        key = _derive(self.secret, b"sitepass/pii/aes-gcm")
-        return AESGCM(key).decrypt(blob[:12], blob[12:], None).decode()
+        return _aead(self.secret).decrypt(blob[:12], blob[12:], None).decode()
 
     def worker_key(self, id_card_type: str | None, id_card_number: str | None) -> str | None:
         if not id_card_number:
