@@ -143,17 +143,6 @@ def _reject_rows(
             ]
 
 
-def _quarantine(
-    cur: psycopg2.extensions.cursor,
-    feed: str,
-    load_id: str,
-    parsed: Sequence[tuple[LandingObject, str, ParseResult]],
-    keys: PiiKeys,
-) -> None:
-    """Every reject of the batch, redacted, with its exact text encrypted: one COPY."""
-    copy_rows(cur, "ops.quarantine", _QUARANTINE_COLUMNS, _reject_rows(feed, load_id, parsed, keys))
-
-
 _AUDIT_COLUMNS = (
     "object_key",
     "object_sha256",
@@ -278,8 +267,7 @@ def _audit(
     copy_in(cur, "ops.load_audit_entity", _AUDIT_ENTITY_COLUMNS, "".join(t.entities for t in texts))
 
 
-def _stage_rows(
-    cur: psycopg2.extensions.cursor,
+def _row_values(
     ds: Dataset,
     load_id: str,
     obj: LandingObject,
@@ -287,25 +275,23 @@ def _stage_rows(
     result: ParseResult,
     keys: PiiKeys,
     sink: IdentitySink,
-) -> int:
-    """COPY one object's rows of one dataset (row path); personal data scrubbed."""
+) -> Iterator[list[object]]:
+    """One object's rows of one dataset as staging rows (row path); personal data scrubbed
+    into ``sink``."""
     rows = result.rows if ds.entity == result.kind else result.children.get(ds.entity, [])
     names = ds.column_names  # a computed property: once per object, not per row
-    return copy_rows(
-        cur,
-        f"staging.{ds.name}",
-        [c.name for c in BOOKKEEPING] + list(names),
-        (
-            [
-                load_id,
-                obj.key,
-                sha,
-                row["record_no"],
-                *(obj.context[c] if c in obj.context else row.get(c) for c in names),
-            ]
-            for row in (scrub(ds, r, keys, sink) for r in rows)
-        ),
-    )
+    for row in (scrub(ds, r, keys, sink) for r in rows):
+        yield [
+            load_id,
+            obj.key,
+            sha,
+            row["record_no"],
+            *(obj.context[c] if c in obj.context else row.get(c) for c in names),
+        ]
+
+
+def _staging_columns(ds: Dataset) -> list[str]:
+    return [c.name for c in BOOKKEEPING] + list(ds.column_names)
 
 
 #: Bytes psycopg2 reads per call while COPYing a frame (its default, 8 KiB, is a Python call
@@ -379,11 +365,13 @@ def _chunks(objects: Sequence[LandingObject]) -> list[Sequence[LandingObject]]:
 
 @dataclass(frozen=True, slots=True)
 class _ParsedChunk:
-    """What the worker thread makes of one chunk: its parse (accounting checked), its
-    objects with their digests and results, its rejects in COPY text, its counts."""
+    """What the worker thread makes of one chunk: its objects with their digests and
+    results (accounting checked), its rows (a frame on the columnar path, COPY text and a
+    count per dataset on the row path), its rejects in COPY text, its audit rows."""
 
-    batch: BatchParse
     parsed: list[tuple[LandingObject, str, ParseResult]]
+    frame: pl.DataFrame | None
+    texts: dict[str, tuple[str, int]]
     rejects: str
     audit: _AuditText
 
@@ -419,8 +407,10 @@ def stage(
 ) -> BatchResult:
     """Parse and stage ``objects``; objects already published unchanged are skipped.
 
-    With ``parse_batch`` (feeds the registry gives a columnar parser) the batch is parsed
-    in one pass and its rows COPYed in one stream; otherwise object by object."""
+    With ``parse_batch`` (feeds the registry gives a columnar parser) each chunk of the
+    batch is parsed in one pass and its rows COPYed in one stream; otherwise object by
+    object, each chunk's rows COPYed per dataset. Either way a worker thread parses the
+    next chunk while this one is COPYed (:func:`_parsed_chunks`)."""
     datasets = feed_datasets(feed)
     counts: Counter[str] = Counter()
     by_dataset: dict[str, int] = {}
@@ -434,57 +424,59 @@ def stage(
     parsed: list[tuple[LandingObject, str, ParseResult]] = []
     audits: list[_AuditText] = []
     rejects: list[str] = []
-    if parse_batch is not None and todo:
-        (ds,) = datasets
-        batch_parse = parse_batch
+    batch_parse = parse_batch
 
-        def work(objs: Sequence[LandingObject], digests: Sequence[str]) -> _ParsedChunk:
+    def work(objs: Sequence[LandingObject], digests: Sequence[str]) -> _ParsedChunk:
+        frame = None
+        texts: dict[str, tuple[str, int]] = {}
+        if batch_parse is not None:
             batch = batch_parse(objs)
-            chunk = list(zip(objs, digests, batch.results, strict=True))
-            for result in batch.results:
-                result.check_accounting()
-            text, _ = copy_text(_reject_rows(feed, load_id, chunk, keys))
-            audit = _AuditText.of(
-                feed, load_id, chunk, datasets, [r.counts() for r in batch.results]
-            )
-            return _ParsedChunk(batch, chunk, text, audit)
+            frame, results = batch.frame, list(batch.results)
+        else:
+            results = [parse(o) for o in objs]
+        chunk = list(zip(objs, digests, results, strict=True))
+        for result in results:
+            result.check_accounting()
+        if batch_parse is None:
+            for ds in datasets:
+                texts[ds.name] = copy_text(
+                    row
+                    for obj, sha, result in chunk
+                    for row in _row_values(ds, load_id, obj, sha, result, keys, sink)
+                )
+        rejects, _ = copy_text(_reject_rows(feed, load_id, chunk, keys))
+        audit = _AuditText.of(feed, load_id, chunk, datasets, [r.counts() for r in results])
+        return _ParsedChunk(chunk, frame, texts, rejects, audit)
 
-        n = 0
+    if todo:
         for part in _parsed_chunks(todo, shas, work):
-            n += _stage_frame(
-                cur,
-                ds,
-                load_id,
-                [o for o, _, _ in part.parsed],
-                [s for _, s, _ in part.parsed],
-                part.batch.frame,
-            )
+            if part.frame is not None:
+                (ds,) = datasets
+                n = _stage_frame(
+                    cur,
+                    ds,
+                    load_id,
+                    [o for o, _, _ in part.parsed],
+                    [s for _, s, _ in part.parsed],
+                    part.frame,
+                )
+                by_dataset[ds.name] = by_dataset.get(ds.name, 0) + n
+            for ds in datasets:
+                if ds.name in part.texts:
+                    text, n = part.texts[ds.name]
+                    copy_in(cur, f"staging.{ds.name}", _staging_columns(ds), text)
+                    by_dataset[ds.name] = by_dataset.get(ds.name, 0) + n
             parsed += part.parsed
             rejects.append(part.rejects)
             audits.append(part.audit)
-        by_dataset[ds.name] = n
-        counts["rows_staged"] += n
-    else:
-        for obj, sha in zip(todo, shas, strict=True):
-            result = parse(obj)
-            result.check_accounting()
-            for ds in datasets:
-                n = _stage_rows(cur, ds, load_id, obj, sha, result, keys, sink)
-                by_dataset[ds.name] = by_dataset.get(ds.name, 0) + n
-                counts["rows_staged"] += n
-            parsed.append((obj, sha, result))
+    counts["rows_staged"] = sum(by_dataset.values())
     for name, n in by_dataset.items():
         if n >= _ANALYZE_AFTER:
             # The gate's queries are planned from the staging table's statistics; a table
             # that was empty when last analysed gets nested loops over the whole batch
             # (one roster check ran for over 10 minutes on a city-day without this).
             cur.execute(f"analyze staging.{name}")
-    if parse_batch is not None and todo:
-        copy_in(cur, "ops.quarantine", _QUARANTINE_COLUMNS, "".join(rejects))
-    else:
-        _quarantine(cur, feed, load_id, parsed, keys)
-        per_entity = [result.counts() for _, _, result in parsed]
-        audits = [_AuditText.of(feed, load_id, parsed, datasets, per_entity)]
+    copy_in(cur, "ops.quarantine", _QUARANTINE_COLUMNS, "".join(rejects))
     totals = [t for a in audits for t in a.totals]
     if parsed:
         _audit(cur, parsed, audits)

@@ -1,5 +1,6 @@
-"""The columnar path stages a batch in chunks (the next chunk parses while the current one
-is COPYed): chunking must not change a single staged row, reject or audit count."""
+"""A batch is staged in chunks (the next chunk parses while the current one is COPYed), on
+the columnar path (punches) and on the row path (rosters: personal data scrubbed):
+chunking must not change a single staged row, reject or audit count."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from ingest.landing.keys import try_parse_key
 
 DAY = date(2026, 11, 2)
-FEEDS = ("zkteco", "hikvision")
+FEEDS = ("zkteco", "hikvision", "roster")
 
 
 def _day_objects() -> dict[str, list[Any]]:
@@ -30,9 +31,10 @@ def _day_objects() -> dict[str, list[Any]]:
             out[k.kind].append(landing_object(k.kind, key, data, "test"))
 
     generate(put, spec)
-    # Rejects on both paths: in every 4th object one punch a month early (the columnar
-    # checks reject it), in every 7th a line or event the strict reader refuses (the whole
-    # object goes to the row parser).
+    # Rejects on both punch paths: in every 4th object one punch a month early (the
+    # columnar checks reject it), in every 7th a line or event the strict reader refuses
+    # (the whole object goes to the row parser); in every 7th roster a worker without the
+    # required fields and a line that is not JSON.
     for objs in out.values():
         for i, o in enumerate(objs):
             data = o.data
@@ -43,6 +45,8 @@ def _day_objects() -> dict[str, list[Any]]:
                 data = data.replace(b'"major": 5', b'"major": "5"', 1)
                 if b"\t" in data:
                     data += b"not a punch line\n"
+                if o.key.startswith("roster/"):
+                    data += b'{"employeeNo": "X1", "not": "a worker"}\n{broken\n'
             objs[i] = dataclasses.replace(o, data=data)
     return out
 
@@ -67,6 +71,12 @@ def _staged(settings: Any, feed: str, objects: list[Any]) -> tuple[Any, dict[str
         "ignored, ignored_by from ops.load_audit where load_id = %(l)s",
         "entities": "select object_key, entity, rows_read, rows_quarantined, duplicates, "
         "ignored from ops.load_audit_entity where load_id = %(l)s",
+        "children": "select 'c', object_key, record_no, child_no "
+        "from staging.roster_certifications where load_id = %(l)s "
+        "union all select 't', object_key, record_no, child_no "
+        "from staging.roster_trainings where load_id = %(l)s",
+        "identities": "select worker_key, id_card_type from staging.worker_identity "
+        "where load_id = %(l)s",
     }
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         result = stage_objects(cur, PiiKeys(settings.pii_secret), feed, DAY, load_id, objects)
@@ -103,4 +113,6 @@ def test_chunked_staging_writes_exactly_what_one_pass_writes(
     assert one.rows_read > 3_000 and one.rows_quarantined > 10
     assert chunked == one
     assert chunked_prints == one_prints
-    assert one_prints["rows"][0] == one.rows_staged
+    from ingest import feeds
+
+    assert one_prints["rows"][0] == one.datasets[feeds.feed(feed).main.name]
