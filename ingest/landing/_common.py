@@ -370,21 +370,6 @@ def dump(value: Any, *, sort: bool = False) -> str:
     return text
 
 
-def _dump(value: Any, *, sort: bool = False) -> str:
-    """:func:`dump`, one value at a time (the reference its tests compare with)."""
-    if isinstance(value, dict):
-        pairs = sorted(value.items()) if sort else value.items()
-        inner = ",".join(
-            f"{json.dumps(str(k), ensure_ascii=False)}:{_dump(v, sort=sort)}" for k, v in pairs
-        )
-        return "{" + inner + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(_dump(v, sort=sort) for v in value) + "]"
-    if isinstance(value, Decimal):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
 def decode_document(data: bytes, result: ParseResult) -> str | None:
     """Decode a whole JSON file. On failure records the file as one ``bad_encoding``
     reject (record 0) and returns None."""

@@ -60,6 +60,11 @@ def _text_value(value: Any) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+#: Bytes psycopg2 reads per call while COPYing from a buffer (its default, 8 KiB, is a
+#: Python call per 8 KiB); the connection releases the GIL while it sends.
+COPY_READ = 1 << 20
+
+
 def copy_text(rows: Iterable[Sequence[Any]]) -> tuple[str, int]:
     """Rows in ``COPY`` text format, and their number (build off the connection's thread,
     COPY later with :func:`copy_in`)."""
@@ -76,7 +81,7 @@ def copy_in(cur: psycopg2.extensions.cursor, table: str, columns: Sequence[str],
     """``COPY table (columns) FROM STDIN`` of rows already in text format."""
     if text:
         cur.copy_expert(
-            f"copy {table} ({', '.join(columns)}) from stdin", io.StringIO(text), size=1 << 20
+            f"copy {table} ({', '.join(columns)}) from stdin", io.StringIO(text), size=COPY_READ
         )
 
 

@@ -28,7 +28,7 @@ from ingest.landing.model import Counts, ParseResult
 from ingest.landing.redact import redact
 from ingest.results import BatchResult
 from ingest.warehouse.datasets import BOOKKEEPING, Dataset, feed_datasets
-from ingest.warehouse.db import copy_in, copy_rows, copy_text
+from ingest.warehouse.db import COPY_READ, copy_in, copy_rows, copy_text
 from ingest.warehouse.pii import IdentitySink, PiiKeys, scrub
 
 log = logging.getLogger(__name__)
@@ -294,11 +294,6 @@ def _staging_columns(ds: Dataset) -> list[str]:
     return [c.name for c in BOOKKEEPING] + list(ds.column_names)
 
 
-#: Bytes psycopg2 reads per call while COPYing a frame (its default, 8 KiB, is a Python call
-#: per 8 KiB); the connection releases the GIL while it sends.
-_COPY_READ = 1 << 20
-
-
 def _stage_frame(
     cur: psycopg2.extensions.cursor,
     ds: Dataset,
@@ -335,15 +330,13 @@ def _stage_frame(
     out.write_csv(buf, include_header=False, quote_style="non_numeric", null_value="")
     buf.seek(0)
     cols = ", ".join(out.columns)
-    cur.copy_expert(
-        f"copy staging.{ds.name} ({cols}) from stdin (format csv)", buf, size=_COPY_READ
-    )
+    cur.copy_expert(f"copy staging.{ds.name} ({cols}) from stdin (format csv)", buf, size=COPY_READ)
     return out.height
 
 
-#: The columnar path parses a batch in up to this many chunks of about equal bytes, each
-#: at least ``_CHUNK_MIN_BYTES``: chunk *n + 1* is parsed in a worker thread while chunk
-#: *n*'s rows are COPYed (the server's work and the client's overlap on two cores).
+#: A batch is parsed in up to this many chunks of about equal bytes, each at least
+#: ``_CHUNK_MIN_BYTES``: chunk *n + 1* is parsed in a worker thread while chunk *n*'s rows
+#: are COPYed (the server's work and the client's overlap on two cores).
 _CHUNKS_MAX = 6
 _CHUNK_MIN_BYTES = 4 << 20
 
@@ -415,9 +408,9 @@ def stage(
     counts: Counter[str] = Counter()
     by_dataset: dict[str, int] = {}
     done = published_versions(cur, [o.key for o in objects])
-    versions = [(o, o.sha256) for o in objects]  # each object hashed once
-    todo = [o for o, sha in versions if (o.key, sha) not in done]
-    shas = [sha for o, sha in versions if (o.key, sha) not in done]
+    new = [(o, sha) for o in objects if (o.key, sha := o.sha256) not in done]  # hashed once
+    todo = [o for o, _ in new]
+    shas = [sha for _, sha in new]
     counts["skipped_unchanged"] = len(objects) - len(todo)
     _clear(cur, datasets, load_id, list(zip([o.key for o in todo], shas, strict=True)))
     sink = IdentitySink()
@@ -560,7 +553,7 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchRe
     )
     cur.execute("truncate _published")
     for ds in datasets:
-        cols = ", ".join([c.name for c in BOOKKEEPING] + list(ds.column_names))
+        cols = ", ".join(_staging_columns(ds))
         cur.execute(
             f"""with ins as (
                     insert into raw.{ds.name} ({cols})

@@ -3,9 +3,30 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+from typing import Any
+
 import pytest
 
-from ingest.landing._common import _dump, dump, loads
+from ingest.landing._common import dump, loads
+
+
+def _dump(value: Any, *, sort: bool = False) -> str:
+    """The reference: compact JSON one value at a time (what ``dump`` did before it became
+    one encoder call)."""
+    if isinstance(value, dict):
+        pairs = sorted(value.items()) if sort else value.items()
+        inner = ",".join(
+            f"{json.dumps(str(k), ensure_ascii=False)}:{_dump(v, sort=sort)}" for k, v in pairs
+        )
+        return "{" + inner + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_dump(v, sort=sort) for v in value) + "]"
+    if isinstance(value, Decimal):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False)
+
 
 DOCS = [
     '{"b":1,"a":[1,2.50,{"z":null,"y":true}],"c":"中文"}',
