@@ -137,17 +137,28 @@ def publish_reference(cur: psycopg2.extensions.cursor, keys: PiiKeys, city: City
         "id_card_type",
         "work_type",
         "work_role",
+        member_hash=pl.lit("bench"),
     ).write_csv(buf, include_header=False)
     buf.seek(0)
     cur.copy_expert(
-        "copy raw.roster_workers (load_id, object_key, object_sha256, record_no, project_code, "
-        "partition_date, employee_no, entry_date, worker_key, id_card_type, work_type, "
-        "work_role) from stdin (format csv)",
+        "copy raw.roster_worker_versions (load_id, object_key, object_sha256, record_no, "
+        "project_code, partition_date, employee_no, entry_date, worker_key, id_card_type, "
+        "work_type, work_role, member_hash) from stdin (format csv)",
         buf,
     )
+    cur.execute(MEMBERS_OF_VERSIONS)
     cur.execute("insert into ops.roster_periods select * from ops.roster_periods_live")
     cur.execute("analyze")
     log.info("reference data: %d roster workers", workers.height)
+
+
+#: The reference roster is written as versions (one per worker); its members follow.
+MEMBERS_OF_VERSIONS = """
+    insert into raw.roster_members (load_id, object_key, object_sha256, record_no,
+        project_code, partition_date, employee_no, member_hash)
+    select load_id, object_key, object_sha256, record_no, project_code, partition_date,
+           employee_no, member_hash
+      from raw.roster_worker_versions where member_hash = 'bench'"""
 
 
 def feeds_table(feed: str) -> str:

@@ -66,6 +66,7 @@ def _project(i: int) -> str:
 
 
 def _seed_reference(dsn: str, projects: int, rows: int, *, roster_index: bool = True) -> None:
+    from bench.cityday import MEMBERS_OF_VERSIONS
     from ingest.warehouse.db import connect
     from ingest.warehouse.migrate import migrate
 
@@ -88,11 +89,12 @@ def _seed_reference(dsn: str, projects: int, rows: int, *, roster_index: bool = 
             (reg_key, DAY, codes),
         )
         cur.execute(
-            """insert into raw.roster_workers (load_id, object_key, object_sha256, record_no,
-                   project_code, partition_date, employee_no, entry_date, worker_key,
-                   id_card_type, work_type, work_role)
+            """insert into raw.roster_worker_versions (load_id, object_key, object_sha256,
+                   record_no, project_code, partition_date, employee_no, entry_date,
+                   worker_key, id_card_type, work_type, work_role, member_hash)
                select 'roster:bench', 'roster/' || c || '/dt=' || %s || '/workers.jsonl', 'x',
-                      w, c, %s, w::text, %s, md5(c || w) || md5(w || c), '01', '010', '20'
+                      w, c, %s, w::text, %s, md5(c || w) || md5(w || c), '01', '010', '20',
+                      'bench'
                  from unnest(%s::text[]) as t(c), generate_series(1, %s) as w""",
             (
                 str(DAY - timedelta(days=30)),
@@ -119,14 +121,15 @@ def _seed_reference(dsn: str, projects: int, rows: int, *, roster_index: bool = 
                    values (%s, 'x', 'zkteco', 'zkteco_punches', %s, %s, %s, 0, 0, 0)""",
                 (key, load, rows, rows),
             )
+        cur.execute(MEMBERS_OF_VERSIONS)
         cur.execute("insert into ops.roster_periods select * from ops.roster_periods_live")
         if roster_index:
             # Recommended for the warehouse migrations: without it ops.roster_periods is
             # quadratic in the roster size (its exit-date subquery scans raw.roster_workers
             # per worker): 6 s for 10k roster lines, which both the parser and the gate use.
             cur.execute(
-                "create index if not exists roster_workers_project_date "
-                "on raw.roster_workers (project_code, partition_date)"
+                "create index if not exists roster_members_project_date "
+                "on raw.roster_members (project_code, partition_date)"
             )
         cur.execute("analyze")
 

@@ -92,6 +92,16 @@ class Dataset:
     from_key: tuple[Column, ...] = ()  # stamped from the object key (wins over the row)
     derived: tuple[Column, ...] = ()  # computed at the warehouse door (ingest.warehouse.pii)
     scrub: str | None = None  # personal-data transform (ingest.warehouse.pii.SCRUBBERS)
+    # Member-versioned (rosters): ``raw.<versions>`` holds each distinct content once, keyed
+    # by ``version_key``; ``raw.<name>`` is a view joining it to the snapshot's members.
+    versions: str | None = None
+    version_key: tuple[str, ...] = ()
+
+    @property
+    def raw_table(self) -> str:
+        """Where publish writes: ``raw.<versions>`` for a versioned dataset, else
+        ``raw.<name>``."""
+        return f"raw.{self.versions or self.name}"
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -294,6 +304,9 @@ _REGISTRY = (
 
 _CARD_DERIVED = (col("bank_card_key"), col("bank_card_masked"))
 
+#: Versions of a roster member are keyed by the member's content hash (``member_hash``).
+_MEMBER_HASH = req("member_hash")
+
 _ROSTER = (
     Dataset(
         "roster_workers",
@@ -326,12 +339,28 @@ _ROSTER = (
             col("pay_roll_bank_code"),
             col("enrolment_photo"),
             FLAGS,
+            _MEMBER_HASH,
+            col("line_hash"),
         ),
         ("object_key", "employee_no"),
         "Roster snapshot lines: one worker of one project on one snapshot date.",
         from_key=(_PROJECT_KEY, _DAY),
         derived=(req("worker_key"), *_CARD_DERIVED),
         scrub="worker_identity",
+        versions="roster_worker_versions",
+        version_key=("project_code", "employee_no", "member_hash"),
+    ),
+    Dataset(
+        "roster_members",
+        "roster",
+        "roster",
+        (req("employee_no"), _MEMBER_HASH, col("line_hash")),
+        ("object_key", "employee_no"),
+        "Roster snapshot membership: one worker of one project on one snapshot date, "
+        "with the hash of the worker's content (``raw.roster_workers`` joins it to the "
+        "version). ``line_hash`` (the raw line's hash) lets the next snapshot skip parsing "
+        "an unchanged line; it is null for a line that had any quarantined part.",
+        from_key=(_PROJECT_KEY, _DAY),
     ),
     Dataset(
         "roster_certifications",
@@ -344,10 +373,13 @@ _ROSTER = (
             col("cert_no"),
             col("valid_until", "date"),
             FLAGS,
+            _MEMBER_HASH,
         ),
         ("object_key", "employee_no", "child_no"),
         "Certificates (特种作业操作证 …) of roster workers per snapshot.",
         from_key=(_PROJECT_KEY, _DAY),
+        versions="roster_certification_versions",
+        version_key=("project_code", "employee_no", "member_hash", "child_no"),
     ),
     Dataset(
         "roster_trainings",
@@ -362,10 +394,13 @@ _ROSTER = (
             col("score", "numeric"),
             col("passed", "boolean"),
             FLAGS,
+            _MEMBER_HASH,
         ),
         ("object_key", "employee_no", "child_no"),
         "Trainings (entry, safety, skills) of roster workers per snapshot.",
         from_key=(_PROJECT_KEY, _DAY),
+        versions="roster_training_versions",
+        version_key=("project_code", "employee_no", "member_hash", "child_no"),
     ),
 )
 
@@ -652,7 +687,7 @@ def parser_columns(name: str) -> tuple[str, ...]:
 
 def child_columns(name: str) -> dict[str, tuple[str, ...]]:
     """What the parser emits per child entity (the parser module's ``CHILD_COLUMNS``)."""
-    return {d.entity: d.parser_columns for d in feed(name).datasets[1:]}
+    return {d.entity: d.parser_columns for d in feed(name).datasets if d.entity != name}
 
 
 @cache
@@ -683,7 +718,14 @@ def markdown() -> str:
             "",
             ds.description,
             "",
-            f"Natural key: `{', '.join(ds.natural_key)}`.",
+            f"Natural key: `{', '.join(ds.natural_key)}`."
+            + (
+                f" Stored as versions in `{ds.raw_table}`, each content once per "
+                f"`{', '.join(ds.version_key)}`; `raw.{ds.name}` is a view of them per "
+                "snapshot member."
+                if ds.versions
+                else ""
+            ),
             "",
             "| column | type | null | from |",
             "|---|---|---|---|",

@@ -32,6 +32,7 @@ from ingest.landing.context import ParseContext
 from ingest.landing.dispatch import parse_object
 from ingest.landing.keys import LandingKey, parse_key, try_parse_key
 from ingest.landing.model import ParseResult
+from ingest.landing.roster import member_salt
 from ingest.landing.text import decode_bytes
 from ingest.quality import gate as gx_gate
 from ingest.results import (
@@ -48,6 +49,7 @@ from ingest.warehouse import loader
 from ingest.warehouse.db import connect
 from ingest.warehouse.migrate import migrate
 from ingest.warehouse.pii import PiiKeys
+from ingest.warehouse.rosters import known_members
 
 log = logging.getLogger(__name__)
 
@@ -217,18 +219,26 @@ def stage_objects(
         {k.project_code for o in landing if (k := try_parse_key(o.key)) and k.project_code}
     )
     roster = roster_periods(cur, projects) if spec.checks_roster else None
+    members = (
+        known_members(cur, projects, day, member_salt(keys))
+        if any(ds.versions is not None for ds in spec.datasets)
+        else {}
+    )
 
     def contexts(key: str) -> ParseContext:
         k = parse_key(key)
         # Punches of a project with no published roster at all cannot be checked against
         # one: they are loaded, and dbt's referential tests flag them.
         lookup = roster if roster and k.project_code in roster.projects_with_roster else None
+        # A project no longer registered: every line is parsed (and quarantined) again.
+        registered = known is None or k.project_code in known
         return ParseContext.of_key(
             k,
             interval_end=interval.end,
             known_projects=known,
             roster_lookup=lookup,
             device_roles=roles,
+            roster_members=members.get(k.project_code or "") if registered else None,
         )
 
     def parse(obj: loader.LandingObject) -> ParseResult:

@@ -14,6 +14,7 @@ call :func:`clear_cache` after changing files at run time (tests).
 from __future__ import annotations
 
 import csv
+import hashlib
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -97,6 +98,14 @@ def hikvision_punch_minors(directory: str | Path | None = None) -> frozenset[int
         for c, r in table(HIKVISION_EVENT_MINOR, directory).items()
         if r["is_punch"] == "true"
     )
+
+
+def fingerprint(directory: str | Path | None = None) -> str:
+    """A hash of every code table's bytes: what a parse that checks codes depends on."""
+    h = hashlib.sha256()
+    for path in sorted(codes_dir(directory).glob("code_*.csv")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
 
 
 def clear_cache() -> None:

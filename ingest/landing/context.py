@@ -12,10 +12,28 @@ from ingest.schedule import SHANGHAI
 if TYPE_CHECKING:
     from ingest.landing.keys import LandingKey
 
-__all__ = ["SHANGHAI", "ParseContext", "RosterLookup"]
+__all__ = ["SHANGHAI", "KnownMember", "KnownMembers", "ParseContext", "RosterLookup"]
 
 RosterLookup = Callable[[str, str, date], bool]
 """``(project_code, canonical_employee_no, local_date) -> on the roster that day?``"""
+
+
+@dataclass(frozen=True, slots=True)
+class KnownMember:
+    """A roster line published before, parsed clean (nothing of it quarantined)."""
+
+    employee_no: str  # canonical
+    member_hash: str
+    children: Mapping[str, int]  # loaded children per child entity
+
+
+@dataclass(frozen=True, slots=True)
+class KnownMembers:
+    """The members of a project's latest published roster snapshot, by ``line_hash``;
+    ``salt`` is what the hashes were salted with (see :func:`ingest.landing.roster.salt`)."""
+
+    salt: bytes
+    by_line: Mapping[str, KnownMember]
 
 
 @dataclass(frozen=True)
@@ -36,6 +54,7 @@ class ParseContext:
     known_projects: frozenset[str] | None = None  # project codes of the latest registry
     roster_lookup: RosterLookup | None = None
     device_roles: Mapping[str, str] | None = None  # device_sn -> in | out | both
+    roster_members: KnownMembers | None = None  # rosters: the project's last snapshot
 
     def __post_init__(self) -> None:
         if self.interval_end is not None and self.interval_end.utcoffset() is None:
@@ -50,6 +69,7 @@ class ParseContext:
         known_projects: frozenset[str] | None = None,
         roster_lookup: RosterLookup | None = None,
         device_roles: Mapping[str, str] | None = None,
+        roster_members: KnownMembers | None = None,
     ) -> ParseContext:
         """Build a context from an object key (raises ``ValueError`` for unknown keys)."""
         from ingest.landing.keys import parse_key
@@ -60,6 +80,7 @@ class ParseContext:
             known_projects=known_projects,
             roster_lookup=roster_lookup,
             device_roles=device_roles,
+            roster_members=roster_members,
         )
 
     @classmethod
@@ -71,6 +92,7 @@ class ParseContext:
         known_projects: frozenset[str] | None = None,
         roster_lookup: RosterLookup | None = None,
         device_roles: Mapping[str, str] | None = None,
+        roster_members: KnownMembers | None = None,
     ) -> ParseContext:
         """:meth:`from_key` for a key already parsed."""
         return cls(
@@ -83,4 +105,5 @@ class ParseContext:
             known_projects=known_projects,
             roster_lookup=roster_lookup,
             device_roles=device_roles,
+            roster_members=roster_members,
         )

@@ -82,6 +82,9 @@ class ParseResult:
     children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     children_read: dict[str, int] = field(default_factory=dict)
     children_duplicates: dict[str, int] = field(default_factory=dict)
+    # Children of members reused unchanged from an earlier snapshot (rosters): loaded, but
+    # not emitted again (their rows are the earlier version's).
+    children_reused: dict[str, int] = field(default_factory=dict)
     ignored_by: dict[str, int] = field(default_factory=dict)  # breakdown of ``ignored``
     meta: dict[str, Any] = field(default_factory=dict)  # file-level facts (page counters…)
     # Set by the columnar path (ingest.landing.batch), whose rows travel in one frame for
@@ -106,12 +109,13 @@ class ParseResult:
         names = sorted(
             set(self.children)
             | set(self.children_read)
+            | set(self.children_reused)
             | {r.entity for r in self.rejects if r.entity is not None}
         )
         for name in names:
             out[name] = Counts(
                 read=self.children_read.get(name, 0),
-                loaded=len(self.children.get(name, ())),
+                loaded=len(self.children.get(name, ())) + self.children_reused.get(name, 0),
                 quarantined=sum(1 for r in self.rejects if r.entity == name),
                 duplicates=self.children_duplicates.get(name, 0),
                 ignored=0,

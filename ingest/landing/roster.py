@@ -11,9 +11,10 @@ the rows (the loader hashes/encrypts them); they never appear in logs or excepti
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from ingest import feeds
 from ingest.landing import codes
@@ -39,6 +40,12 @@ from ingest.landing.context import ParseContext
 from ingest.landing.model import ParseResult, Reject
 from ingest.landing.text import decode_lenient, decode_lines
 
+
+class PiiKeysLike(Protocol):
+    @property
+    def key_id(self) -> str: ...
+
+
 CERTIFICATION = "worker_certification"
 TRAINING = "worker_training"
 
@@ -47,15 +54,51 @@ COLUMNS = feeds.parser_columns("roster")
 CHILD_COLUMNS = feeds.child_columns("roster")
 
 
+#: Bumped whenever the parse of a roster line changes: it salts every member and line
+#: hash, so a line parsed by an older parser is never taken for an unchanged member.
+MEMBER_FORMAT = b"roster-member/1"
+
+
+def salt(*parts: str) -> bytes:
+    """The salt of member and line hashes: the parser's format and whatever else decides
+    what a line parses to (the code tables' fingerprint, the personal-data key's id)."""
+    return b"\0".join((MEMBER_FORMAT, *(p.encode() for p in parts))) + b"\0"
+
+
+def member_salt(keys: PiiKeysLike) -> bytes:
+    """The salt of a warehouse's member hashes: this parser, its code tables, its key."""
+    return salt(codes.fingerprint(), keys.key_id)
+
+
+def _hash(salt_: bytes, *parts: bytes) -> str:
+    h = hashlib.blake2b(salt_, digest_size=16)
+    for p in parts:
+        h.update(p)
+    return h.hexdigest()
+
+
 def parse_roster(data: bytes, ctx: ParseContext) -> ParseResult:
-    """Parse one roster snapshot."""
+    """Parse one roster snapshot.
+
+    Every loaded worker row carries ``member_hash`` (the hash of its content, canonical
+    JSON) and, when nothing of the line was quarantined, ``line_hash`` (the hash of its
+    raw bytes). A line whose ``line_hash`` the project's previous snapshot already
+    published clean (``ctx.roster_members``) is not parsed again: its row is the member
+    alone (``reused``: ``record_no``, ``employee_no``, ``member_hash``, ``line_hash``) and
+    its children are counted loaded as that version's (``children_reused``).
+    """
     lines, encoding = decode_lines(data)
     result = ParseResult(kind="roster", encoding=encoding)
     for name in CHILD_COLUMNS:
         result.children[name] = []
         result.children_read[name] = 0
         result.children_duplicates[name] = 0
+        result.children_reused[name] = 0
     dedupe = Deduper()
+    known = ctx.roster_members
+    salt_ = known.salt if known is not None else salt()
+    by_line = known.by_line if known is not None else {}
+    enc = encoding.encode()
     for line_no, line, raw_bytes in lines:
         if line is None:
             if raw_bytes.strip():
@@ -66,6 +109,29 @@ def parse_roster(data: bytes, ctx: ParseContext) -> ParseResult:
         if not line.strip():
             continue
         result.rows_read += 1
+        line_hash = _hash(salt_, enc, raw_bytes)
+        member = by_line.get(line_hash)
+        if member is not None:
+            state = dedupe.seen(member.employee_no, member.member_hash)
+            if state == "duplicate":
+                result.duplicates += 1
+                continue
+            if state == "new":
+                result.rows.append(
+                    {
+                        "record_no": line_no,
+                        "employee_no": member.employee_no,
+                        "member_hash": member.member_hash,
+                        "line_hash": line_hash,
+                        "reused": True,
+                    }
+                )
+                for name, n in member.children.items():
+                    result.children_read[name] += n
+                    result.children_reused[name] += n
+                continue
+            # A conflict (another line of this worker came first): parsed below, where it
+            # is quarantined with every reason that applies.
         try:
             obj = loads(line)
         except ValueError:
@@ -77,8 +143,9 @@ def parse_roster(data: bytes, ctx: ParseContext) -> ParseResult:
         iss = Issues()
         emp_raw = get_text(obj, "employeeNo", iss, required=True)
         employee_no = canonical_employee_no(emp_raw) if emp_raw is not None else None
+        member_hash = _hash(salt_, dump(obj, sort=True).encode())
         if employee_no is not None:
-            state = dedupe.seen(employee_no, dump(obj, sort=True))
+            state = dedupe.seen(employee_no, member_hash)
             if state == "duplicate":
                 result.duplicates += 1
                 continue
@@ -87,6 +154,8 @@ def parse_roster(data: bytes, ctx: ParseContext) -> ParseResult:
         row = _worker_row(
             obj, line_no=line_no, emp_raw=emp_raw, employee_no=employee_no, ctx=ctx, iss=iss
         )
+        row["member_hash"] = member_hash
+        row["line_hash"] = None
         certs, trainings = obj.get("certifications"), obj.get("trainings")
         for v in (certs, trainings):
             if v is not None and not isinstance(v, list):
@@ -95,8 +164,13 @@ def parse_roster(data: bytes, ctx: ParseContext) -> ParseResult:
             result.rejects.append(Reject(line_no, line, tuple(iss.reasons), key=employee_no))
             continue
         result.rows.append(row)
+        before = len(result.rejects), sum(result.children_duplicates.values())
         _children(result, row, CERTIFICATION, certs or [], _cert_row)
         _children(result, row, TRAINING, trainings or [], _training_row)
+        clean = before == (len(result.rejects), sum(result.children_duplicates.values()))
+        # Only a line loaded whole may be reused: a line with a quarantined part must be
+        # parsed again to quarantine that part again.
+        row["line_hash"] = line_hash if clean else None
     return result
 
 
@@ -237,6 +311,7 @@ def _children(
                 "employee_no": parent["employee_no"],
                 **fields,
                 "flags": iss.flags,
+                "member_hash": parent["member_hash"],
             }
         )
 

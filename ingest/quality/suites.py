@@ -641,6 +641,31 @@ def registry_devices() -> Suite:
     return Suite(ds.name, tuple(checks))
 
 
+def roster_members() -> Suite:
+    ds = _dataset("roster_members")
+    workers = _dataset("roster_workers")
+    on = " and ".join(f"v.{c} = b.{c}" for c in workers.version_key)
+    versions_query = (
+        "select b.object_key, b.employee_no, count(*) as n from {batch} b "
+        f"where not exists (select 1 from staging.{workers.name} v "
+        f"where v.load_id = b.load_id and {on}) "
+        f"and not exists (select 1 from {workers.raw_table} v where {on}) "
+        "group by 1, 2"
+    )
+    checks = [
+        *_base(ds),
+        *_project_code(),
+        _employee_no(),
+        _rows(
+            "ref.version",
+            versions_query,
+            why="the member's content is a version staged in this batch or published",
+        ),
+        *_partition_window(),
+    ]
+    return Suite(ds.name, tuple(checks), volume=None)
+
+
 def roster_workers() -> Suite:
     ds = _dataset("roster_workers")
     team_query = (
@@ -685,6 +710,12 @@ def roster_workers() -> Suite:
             team_query,
             WARNING,
             "the worker's team is in the latest registry snapshot of the project",
+        ),
+        _in_batch_parent(
+            "ref.member",
+            "roster_members",
+            ("object_key", "employee_no", "member_hash"),
+            "the version's worker is a member of the same roster file",
         ),
         *_partition_window(),
     ]
@@ -942,6 +973,7 @@ _BUILDERS: dict[str, Callable[[], Suite]] = {
     "registry_corps": registry_corps,
     "registry_teams": registry_teams,
     "registry_devices": registry_devices,
+    "roster_members": roster_members,
     "roster_workers": roster_workers,
     "roster_certifications": roster_certifications,
     "roster_trainings": roster_trainings,

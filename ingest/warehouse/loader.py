@@ -210,7 +210,7 @@ class _AuditText:
             )
             for (obj, sha, result), t in zip(parsed, totals, strict=True)
         )
-        by_entity = {ds.entity: ds.name for ds in datasets}
+        by_entity = accounting_datasets(datasets)
         entities, _ = copy_text(
             (
                 obj.key,
@@ -231,7 +231,7 @@ class _AuditText:
 
 def _audit(
     cur: psycopg2.extensions.cursor,
-    parsed: Sequence[tuple[LandingObject, str, ParseResult]],
+    staged: Sequence[tuple[LandingObject, str]],
     texts: Sequence[_AuditText],
 ) -> None:
     """One ``ops.load_audit`` row per object and one ``ops.load_audit_entity`` row per
@@ -254,7 +254,7 @@ def _audit(
                 ignored_by = excluded.ignored_by, encoding = excluded.encoding,
                 status = 'staged', staged_at = clock_timestamp()"""
     )
-    if len(parsed) >= _ANALYZE_AFTER:
+    if len(staged) >= _ANALYZE_AFTER:
         # The per-row foreign-key checks of the entity rows below are planned from the
         # table's statistics: on a young warehouse they say "tiny" and each check scans
         # the table, quadratic in the batch (19 s for the 16k objects of a city-day).
@@ -262,7 +262,7 @@ def _audit(
     cur.execute(
         "delete from ops.load_audit_entity where (object_key, object_sha256) in "
         "(select * from unnest(%s::text[], %s::text[]))",
-        ([o.key for o, _, _ in parsed], [sha for _, sha, _ in parsed]),
+        ([o.key for o, _ in staged], [sha for _, sha in staged]),
     )
     copy_in(cur, "ops.load_audit_entity", _AUDIT_ENTITY_COLUMNS, "".join(t.entities for t in texts))
 
@@ -279,6 +279,8 @@ def _row_values(
     """One object's rows of one dataset as staging rows (row path); personal data scrubbed
     into ``sink``."""
     rows = result.rows if ds.entity == result.kind else result.children.get(ds.entity, [])
+    if ds.versions is not None and ds.entity == result.kind:
+        rows = [r for r in rows if not r.get("reused")]  # an earlier version's: not again
     names = ds.column_names  # a computed property: once per object, not per row
     for row in (scrub(ds, r, keys, sink) for r in rows):
         yield [
@@ -288,6 +290,16 @@ def _row_values(
             row["record_no"],
             *(obj.context[c] if c in obj.context else row.get(c) for c in names),
         ]
+
+
+def accounting_datasets(datasets: Sequence[Dataset]) -> dict[str, str]:
+    """The dataset whose rows count an entity's loaded rows, by entity: the plain one
+    where an entity has a plain and a versioned dataset (a roster's members, not the
+    versions of their contents)."""
+    out: dict[str, str] = {}
+    for ds in sorted(datasets, key=lambda d: d.versions is None):
+        out[ds.entity] = ds.name
+    return out
 
 
 def _staging_columns(ds: Dataset) -> list[str]:
@@ -358,11 +370,12 @@ def _chunks(objects: Sequence[LandingObject]) -> list[Sequence[LandingObject]]:
 
 @dataclass(frozen=True, slots=True)
 class _ParsedChunk:
-    """What the worker thread makes of one chunk: its objects with their digests and
-    results (accounting checked), its rows (a frame on the columnar path, COPY text and a
+    """What the worker thread makes of one chunk: its objects with their digests (their
+    results' accounting checked), its rows (a frame on the columnar path, COPY text and a
     count per dataset on the row path), its rejects in COPY text, its audit rows."""
 
-    parsed: list[tuple[LandingObject, str, ParseResult]]
+    objects: list[tuple[LandingObject, str]]  # the results are not kept: their rows
+    # are in the texts or the frame (a roster snapshot's parsed rows took gigabytes)
     frame: pl.DataFrame | None
     texts: dict[str, tuple[str, int]]
     rejects: str
@@ -414,7 +427,7 @@ def stage(
     counts["skipped_unchanged"] = len(objects) - len(todo)
     _clear(cur, datasets, load_id, list(zip([o.key for o in todo], shas, strict=True)))
     sink = IdentitySink()
-    parsed: list[tuple[LandingObject, str, ParseResult]] = []
+    staged: list[tuple[LandingObject, str]] = []
     audits: list[_AuditText] = []
     rejects: list[str] = []
     batch_parse = parse_batch
@@ -439,7 +452,7 @@ def stage(
                 )
         rejects, _ = copy_text(_reject_rows(feed, load_id, chunk, keys))
         audit = _AuditText.of(feed, load_id, chunk, datasets, [r.counts() for r in results])
-        return _ParsedChunk(chunk, frame, texts, rejects, audit)
+        return _ParsedChunk([(o, sha) for o, sha, _ in chunk], frame, texts, rejects, audit)
 
     if todo:
         for part in _parsed_chunks(todo, shas, work):
@@ -449,8 +462,8 @@ def stage(
                     cur,
                     ds,
                     load_id,
-                    [o for o, _, _ in part.parsed],
-                    [s for _, s, _ in part.parsed],
+                    [o for o, _ in part.objects],
+                    [s for _, s in part.objects],
                     part.frame,
                 )
                 by_dataset[ds.name] = by_dataset.get(ds.name, 0) + n
@@ -459,7 +472,7 @@ def stage(
                     text, n = part.texts[ds.name]
                     copy_in(cur, f"staging.{ds.name}", _staging_columns(ds), text)
                     by_dataset[ds.name] = by_dataset.get(ds.name, 0) + n
-            parsed += part.parsed
+            staged += part.objects
             rejects.append(part.rejects)
             audits.append(part.audit)
     counts["rows_staged"] = sum(by_dataset.values())
@@ -471,8 +484,8 @@ def stage(
             cur.execute(f"analyze staging.{name}")
     copy_in(cur, "ops.quarantine", _QUARANTINE_COLUMNS, "".join(rejects))
     totals = [t for a in audits for t in a.totals]
-    if parsed:
-        _audit(cur, parsed, audits)
+    if staged:
+        _audit(cur, staged, audits)
     for t in totals:
         counts["objects"] += 1
         counts["rows_read"] += t.read
@@ -531,11 +544,12 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchRe
     if not row or not row[0]:
         return BatchResult(feed=feed, load_id=load_id)
     datasets = feed_datasets(feed)
+    plain = [ds for ds in datasets if ds.versions is None]
     # Replaced objects, set-based (one statement per table, not one per object: a city-day
-    # has ~16k objects).
+    # has ~16k objects). Versions are content, not objects: they stay.
     replaced = """select a.object_key, a.object_sha256 from ops.load_audit a
                    where a.load_id = %(load)s and a.status = 'staged'"""
-    for ds in datasets:
+    for ds in plain:
         cur.execute(
             f"""delete from raw.{ds.name} r using ({replaced}) s
                  where r.object_key = s.object_key and r.object_sha256 <> s.object_sha256""",
@@ -552,7 +566,7 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchRe
         "object_sha256 text, dataset text, staged bigint, loaded bigint) on commit drop"
     )
     cur.execute("truncate _published")
-    for ds in datasets:
+    for ds in plain:
         cols = ", ".join(_staging_columns(ds))
         cur.execute(
             f"""with ins as (
@@ -572,17 +586,11 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchRe
                 from st left join lo using (object_key, object_sha256)""",
             {"load": load_id, "ds": ds.name},
         )
-        # A temporary table has no statistics until analysed (measured: without them the
-        # planner nested-looped 14k objects against 14k, 35 s for a city-day of Hikvision).
-        cur.execute("analyze _published")
-        cur.execute(
-            """update ops.load_audit_entity e
-                  set rows_loaded = p.loaded, duplicates = e.duplicates + p.staged - p.loaded
-                 from _published p
-                where p.dataset = %s and e.dataset = p.dataset
-                  and e.object_key = p.object_key and e.object_sha256 = p.object_sha256""",
-            (ds.name,),
-        )
+        _settle_entity(cur, ds.name)
+    versioned = [ds for ds in datasets if ds.versions is not None]
+    if versioned:
+        publish_versions(cur, feed, versioned, load_id)
+    for ds in datasets:
         cur.execute(f"delete from staging.{ds.name} where load_id = %s", (load_id,))
     # Objects with no staged row are not in _published: they keep their counts.
     cur.execute(
@@ -642,6 +650,76 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchRe
     result = BatchResult(feed=feed, load_id=load_id, datasets=by_dataset, **counts)
     log.info("published %s", result)
     return result
+
+
+def _settle_entity(cur: psycopg2.extensions.cursor, dataset: str) -> None:
+    """``ops.load_audit_entity`` of ``dataset`` from ``_published``: loaded rows, and the
+    staged rows that were not loaded as duplicates."""
+    # A temporary table has no statistics until analysed (measured: without them the
+    # planner nested-looped 14k objects against 14k, 35 s for a city-day of Hikvision).
+    cur.execute("analyze _published")
+    cur.execute(
+        """update ops.load_audit_entity e
+              set rows_loaded = p.loaded, duplicates = e.duplicates + p.staged - p.loaded
+             from _published p
+            where p.dataset = %s and e.dataset = p.dataset
+              and e.object_key = p.object_key and e.object_sha256 = p.object_sha256""",
+        (dataset,),
+    )
+
+
+def publish_versions(
+    cur: psycopg2.extensions.cursor, feed: str, versioned: Sequence[Dataset], load_id: str
+) -> None:
+    """Publish a feed's versioned datasets (rosters), after its members: their staged rows
+    are contents not seen before, added to ``raw.<versions>`` once per ``version_key``.
+    Each object's loaded children (per child entity) are the children of the versions
+    that its members just published point to, staged or reused alike; the children of a
+    member that was not published (a duplicate) are duplicates too."""
+    for ds in versioned:
+        cols = ", ".join(_staging_columns(ds))
+        cur.execute(
+            f"""insert into {ds.raw_table} ({cols})
+                select {cols} from staging.{ds.name} where load_id = %s
+                on conflict ({", ".join(ds.version_key)}) do nothing""",
+            (load_id,),
+        )
+    members, parent = _members_of(feed)
+    accounting = set(accounting_datasets(feed_datasets(feed)).values())
+    children = [ds for ds in versioned if ds.name in accounting]
+    if not children:
+        return
+    # The members just published and the versions they name are counted by joins that
+    # are planned from the tables' statistics: a day's rows are most of what the next
+    # query reads (measured: 46 s per child entity on a city's snapshot without this).
+    for table in (members.raw_table, *(ds.raw_table for ds in children)):
+        cur.execute(f"analyze {table}")
+    on = " and ".join(f"v.{c} = m.{c}" for c in parent.version_key)
+    for ds in children:
+        count = f"""select m.object_key, m.object_sha256, count(*) as n
+                      from {{members}} m join {ds.raw_table} v on {on}
+                     where m.load_id = %(load)s group by 1, 2"""
+        cur.execute(
+            # Materialised: the joins' estimates are a few rows (three correlated key
+            # columns), and a nested loop re-running either side per object took minutes.
+            f"""with st as materialized ({count.format(members=f"staging.{members.name}")}),
+                     lo as materialized ({count.format(members=members.raw_table)})
+                insert into _published
+                select st.object_key, st.object_sha256, %(ds)s, st.n, coalesce(lo.n, 0)
+                from st left join lo using (object_key, object_sha256)""",
+            {"load": load_id, "ds": ds.name},
+        )
+        _settle_entity(cur, ds.name)
+
+
+def _members_of(feed: str) -> tuple[Dataset, Dataset]:
+    """A versioned feed's members dataset (plain, the main entity) and the versioned
+    dataset of the main entity, whose ``version_key`` the members carry."""
+    datasets = feed_datasets(feed)
+    main = [ds for ds in datasets if ds.entity == feed]
+    members = next(ds for ds in main if ds.versions is None)
+    parent = next(ds for ds in main if ds.versions is not None)
+    return members, parent
 
 
 def mark_gate_failed(cur: psycopg2.extensions.cursor, load_id: str) -> None:

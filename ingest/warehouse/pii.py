@@ -55,6 +55,11 @@ class PiiKeys:
             return None
         return worker_key(id_card_type or "01", id_card_number, self.secret)
 
+    @property
+    def key_id(self) -> str:
+        """Names the secret without revealing it (what salts hashes of derived values)."""
+        return hmac.new(self.secret, b"sitepass/key-id", hashlib.sha256).hexdigest()[:16]
+
     def bank_card_key(self, number: str | None) -> str | None:
         if not number:
             return None

@@ -91,9 +91,18 @@ def _registry_mismatches(dsn: str) -> list[str]:
     problems: list[str] = []
     for dataset in DATASETS.values():
         staging = (*BOOKKEEPING, *dataset.columns)
-        for schema, columns in (("staging", staging), ("raw", (*staging, PUBLISHED_AT))):
-            table = f"{schema}.{dataset.name}"
-            want, got = _declared(dsn, columns), _actual(dsn, schema, dataset.name)
+        raw = (*staging, PUBLISHED_AT)
+        tables = [("staging", dataset.name, staging, True), ("raw", dataset.name, raw, True)]
+        if dataset.versions is not None:
+            # raw.<name> is a view (a view's columns all read nullable): the table under it,
+            # raw.<versions>, has the columns with their nullability
+            tables[1] = ("raw", dataset.name, raw, False)
+            tables.append(("raw", dataset.versions, raw, True))
+        for schema, name, columns, nullability in tables:
+            table = f"{schema}.{name}"
+            want, got = _declared(dsn, columns), _actual(dsn, schema, name)
+            if not nullability:
+                want = {k: (udt, True) for k, (udt, _) in want.items()}
             if not got:
                 problems.append(f"{table}: missing")
                 continue

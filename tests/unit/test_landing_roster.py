@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 
-from ingest.landing.context import ParseContext
-from ingest.landing.model import ParseResult, Reject
+from ingest.landing.context import KnownMember, KnownMembers, ParseContext
+from ingest.landing.model import Counts, ParseResult, Reject
 from ingest.landing.roster import (
     CHILD_COLUMNS,
     COLUMNS,
     infer_exits,
     parse_roster,
     present_in_rejects,
+    salt,
 )
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "landing"
@@ -50,6 +51,11 @@ def test_utf8_roster_rows() -> None:
     assert (c.read, c.loaded, c.quarantined, c.duplicates) == (9, 3, 5, 1)
     assert len(result.rejects) == 5 + 1  # + one rejected training (a child entity)
     assert all(tuple(r) == COLUMNS for r in result.rows)
+    # AND each row names its content by hash; the line's hash only when all of it loaded
+    hashes = [(r.pop("member_hash"), r.pop("line_hash")) for r in result.rows]
+    assert all(len(m) == 32 and int(m, 16) >= 0 for m, _ in hashes)
+    assert len({m for m, _ in hashes}) == 3
+    assert [line is None for _, line in hashes] == [True, False, False]  # 123: a training
     assert result.rows[0] == {
         "record_no": 1,
         "employee_no_raw": "000123",
@@ -119,6 +125,7 @@ def test_children_are_accounted_per_entity() -> None:
             "cert_no": "T440305199003074517",
             "valid_until": date(2027, 5, 1),
             "flags": [],
+            "member_hash": next(r["member_hash"] for r in result.rows if r["record_no"] == 2),
         }
     ]
     assert [tuple(r) for r in result.children["worker_training"]] == [
@@ -232,3 +239,89 @@ def test_a_snapshot_with_an_unreadable_line_cannot_be_used_for_exits() -> None:
     assert present_in_rejects(parse(UTF8)) is None  # the truncated line has no employeeNo
     ok = parse_roster(b'{"employeeNo": "000042"}\n', ParseContext())
     assert present_in_rejects(ok) == frozenset({"42"})
+
+
+def _known(result: ParseResult, salt_: bytes) -> KnownMembers:
+    """The members a published ``result`` offers the next snapshot (what
+    ``ingest.warehouse.rosters.known_members`` reads back from the warehouse)."""
+    by_line = {}
+    for r in result.rows:
+        if r["line_hash"] is not None:
+            n = {
+                e: sum(c["record_no"] == r["record_no"] for c in result.children[e])
+                for e in CHILD_COLUMNS
+            }
+            by_line[r["line_hash"]] = KnownMember(r["employee_no"], r["member_hash"], n)
+    return KnownMembers(salt_, by_line)
+
+
+def test_unchanged_lines_of_the_last_snapshot_are_reused_not_parsed() -> None:
+    # GIVEN yesterday's snapshot (3 workers loaded, 123 with a quarantined training)
+    lines = (FIX / UTF8).read_bytes().split(b"\n")
+    salt_ = salt("codes", "key")
+    ctx = ParseContext.from_key(UTF8, roster_members=KnownMembers(salt_, {}))
+    before = parse_roster((FIX / UTF8).read_bytes(), ctx)
+    known = _known(before, salt_)
+    assert len(known.by_line) == 2  # 456 and 789: 123 had a quarantined training
+    # WHEN today's lists 456 unchanged twice, 789 reformatted (same content), 123 again
+    today = b"\n".join([lines[1], lines[1], b" " + lines[2], lines[0]])
+    ctx = ParseContext.from_key(UTF8, roster_members=known)
+    result = parse_roster(today, ctx)
+    result.check_accounting()
+    # THEN 456 is reused (no parse: the member alone), its copy a duplicate
+    reused = [r for r in result.rows if r.get("reused")]
+    assert reused == [
+        {
+            "record_no": 1,
+            "employee_no": "456",
+            "member_hash": before.rows[1]["member_hash"],
+            "line_hash": before.rows[1]["line_hash"],
+            "reused": True,
+        }
+    ]
+    assert result.duplicates == 1
+    # AND 789 (other bytes) and 123 (a part quarantined yesterday) are parsed again, to the
+    # same contents, and 123's bad training is quarantined again
+    parsed = [r for r in result.rows if not r.get("reused")]
+    assert [(r["employee_no"], r["member_hash"]) for r in parsed] == [
+        ("789", before.rows[2]["member_hash"]),
+        ("123", before.rows[0]["member_hash"]),
+    ]
+    assert [(r.entity, r.key) for r in result.rejects] == [("worker_training", "123")]
+    # AND 456's children count as loaded from its version: the same counts as yesterday
+    c = result.counts()
+    assert c["worker_certification"] == before.counts()["worker_certification"]
+    assert (c["worker_training"].read, c["worker_training"].loaded) == (3, 2)
+    assert result.children_reused == {"worker_certification": 1, "worker_training": 1}
+    assert c["roster"] == Counts(read=4, loaded=3, quarantined=0, duplicates=1, ignored=0)
+
+
+def test_a_reused_line_after_another_line_of_that_worker_is_a_conflict() -> None:
+    # GIVEN yesterday's 456 reused today after a different line of 456
+    lines = (FIX / UTF8).read_bytes().split(b"\n")
+    salt_ = salt()
+    before = parse_roster(
+        lines[1], ParseContext.from_key(UTF8, roster_members=KnownMembers(salt_, {}))
+    )
+    other = lines[1].replace("李四".encode(), "李斯".encode())
+    result = parse_roster(
+        other + b"\n" + lines[1],
+        ParseContext.from_key(UTF8, roster_members=_known(before, salt_)),
+    )
+    # THEN the second is quarantined as a conflicting duplicate, parsed in full
+    result.check_accounting()
+    assert [(r.record_no, r.reasons) for r in result.rejects] == [(2, ("conflicting_duplicate",))]
+
+
+def test_another_salt_reuses_nothing() -> None:
+    # GIVEN yesterday's members hashed under other code tables (another salt)
+    data = (FIX / UTF8).read_bytes()
+    old = parse_roster(
+        data, ParseContext.from_key(UTF8, roster_members=KnownMembers(salt("a"), {}))
+    )
+    known = KnownMembers(salt("b"), _known(old, salt("a")).by_line)
+    # WHEN the same bytes are parsed under the new salt
+    result = parse_roster(data, ParseContext.from_key(UTF8, roster_members=known))
+    # THEN nothing is reused and the contents hash differently
+    assert not any(r.get("reused") for r in result.rows)
+    assert {r["member_hash"] for r in result.rows}.isdisjoint({r["member_hash"] for r in old.rows})
