@@ -98,9 +98,9 @@ def _registry_mismatches(dsn: str) -> list[str]:
             # raw.<versions>, has the columns with their nullability
             tables[1] = ("raw", dataset.name, raw, False)
             tables.append(("raw", dataset.versions, raw, True))
-        for schema, name, columns, nullability in tables:
-            table = f"{schema}.{name}"
-            want, got = _declared(dsn, columns), _actual(dsn, schema, name)
+        for schema, table_name, columns, nullability in tables:
+            table = f"{schema}.{table_name}"
+            want, got = _declared(dsn, columns), _actual(dsn, schema, table_name)
             if not nullability:
                 want = {k: (udt, True) for k, (udt, _) in want.items()}
             if not got:
