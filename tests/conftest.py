@@ -71,6 +71,7 @@ def stack() -> Iterator[dict[str, Any]]:
 SHARED_CITY_MODULES = (
     "tests/dbt/test_marts_planted.py",
     "tests/integration/test_ingest_city.py",
+    "tests/integration/test_roster_deltas.py",  # in rolled-back transactions
 )
 
 

@@ -18,8 +18,14 @@ log = logging.getLogger(__name__)
 
 
 def refresh_periods(cur: psycopg2.extensions.cursor, load_id: str) -> int:
-    """Recompute the roster periods of the projects a roster batch touched, in the
-    batch's publish transaction; return the number of periods written."""
+    """Bring the roster periods of the projects a roster batch touched up to date, in the
+    batch's publish transaction; return the number of periods written.
+
+    A project whose batch is one snapshot newer than every snapshot it had, none of them
+    replaced, is advanced by that snapshot alone (:func:`_advance`: work proportional to
+    the day). Any other (a late or replaced snapshot, several days at once) is recomputed
+    from its whole history (``ops.roster_periods_live``, the definition both agree with).
+    """
     cur.execute("select object_key from ops.load_audit where load_id = %s", (load_id,))
     projects = sorted(
         {
@@ -31,15 +37,97 @@ def refresh_periods(cur: psycopg2.extensions.cursor, load_id: str) -> int:
     if not projects:
         return 0
     cur.execute("set local jit = off")  # a short query: compiling costs more than it saves
-    cur.execute("delete from ops.roster_periods where project_code = any(%s)", (projects,))
+    advancing = _advancing(cur, load_id, projects)
+    n = _advance(cur, load_id, advancing) if advancing else 0
+    rest = sorted(set(projects) - set(advancing))
+    if rest:
+        cur.execute("delete from ops.roster_periods where project_code = any(%s)", (rest,))
+        cur.execute(
+            "insert into ops.roster_periods select * from ops.roster_periods_live "
+            "where project_code = any(%s)",
+            (rest,),
+        )
+        n += int(cur.rowcount)
+    log.info(
+        "roster periods: %d projects advanced by a day, %d recomputed; %d workers written",
+        len(advancing),
+        len(rest),
+        n,
+    )
+    return n
+
+
+def _advancing(cur: psycopg2.extensions.cursor, load_id: str, projects: list[str]) -> list[str]:
+    """The projects whose members this batch published form one snapshot dated after all
+    of the project's other snapshots, with no earlier version of a batch object."""
     cur.execute(
-        "insert into ops.roster_periods select * from ops.roster_periods_live "
-        "where project_code = any(%s)",
-        (projects,),
+        """with batch as (
+               select project_code, min(partition_date) as day,
+                      count(distinct object_key) as snapshots
+                 from raw.roster_members
+                where load_id = %(load)s and project_code = any(%(projects)s)
+                group by 1
+           ),
+           before as (
+               select project_code, max(partition_date) as day
+                 from raw.roster_members
+                where load_id <> %(load)s and project_code = any(%(projects)s)
+                group by 1
+           ),
+           replaced as (  -- roster/{projectCode}/dt=…/workers.jsonl
+               select distinct split_part(a.object_key, '/', 2) as project_code
+                 from ops.load_audit a
+                where a.load_id = %(load)s
+                  and exists (select 1 from ops.load_audit o
+                               where o.object_key = a.object_key and o.load_id <> %(load)s)
+           )
+           select b.project_code
+             from batch b left join before p using (project_code)
+            where b.snapshots = 1 and (p.day is null or b.day > p.day)
+              and b.project_code not in (select project_code from replaced)""",
+        {"load": load_id, "projects": projects},
+    )
+    return sorted(p for (p,) in cur.fetchall())
+
+
+def _advance(cur: psycopg2.extensions.cursor, load_id: str, projects: list[str]) -> int:
+    """Advance the periods of ``projects`` by the one new snapshot this batch published
+    for each: its members are on the roster up to that day (entry the earliest seen, exit
+    as the snapshot says); an open period of a worker it does not list ends that day,
+    unless the snapshot quarantined their line (``ops.roster_periods_live``'s rules)."""
+    cur.execute(
+        """insert into ops.roster_periods as p (project_code, employee_no, worker_key,
+               entry_date, exit_date, last_snapshot)
+           select project_code, employee_no, worker_key,
+                  coalesce(entry_date, partition_date), exit_date, partition_date
+             from raw.roster_workers
+            where load_id = %(load)s and project_code = any(%(projects)s)
+           on conflict (project_code, employee_no) do update set
+               worker_key = excluded.worker_key,
+               entry_date = least(p.entry_date, excluded.entry_date),
+               exit_date = excluded.exit_date,
+               last_snapshot = excluded.last_snapshot""",
+        {"load": load_id, "projects": projects},
     )
     n = int(cur.rowcount)
-    log.info("roster periods of %d projects refreshed: %d workers", len(projects), n)
-    return n
+    cur.execute(
+        """with snap as (
+               select distinct project_code, object_key, partition_date
+                 from raw.roster_members
+                where load_id = %(load)s and project_code = any(%(projects)s)
+           )
+           update ops.roster_periods p set exit_date = s.partition_date
+             from snap s
+            where p.project_code = s.project_code and p.exit_date is null
+              and p.last_snapshot < s.partition_date
+              and not exists (
+                  select 1 from ops.quarantine q
+                   where q.object_key = s.object_key and q.entity = 'roster'
+                     and q.record_key = p.employee_no
+              )""",
+        {"load": load_id, "projects": projects},
+    )
+    return n + int(cur.rowcount)
 
 
 def known_members(
