@@ -68,18 +68,24 @@ def _advancing(cur: psycopg2.extensions.cursor, load_id: str, projects: list[str
                 where load_id = %(load)s and project_code = any(%(projects)s)
                 group by 1
            ),
+           batch_objects as (
+               select object_key, object_sha256 from ops.load_audit where load_id = %(load)s
+           ),
            before as (
                select project_code, max(partition_date) as day
                  from raw.roster_members
-                where load_id <> %(load)s and project_code = any(%(projects)s)
+                where object_key not in (select object_key from batch_objects)
+                  and project_code = any(%(projects)s)
                 group by 1
            ),
            replaced as (  -- roster/{projectCode}/dt=…/workers.jsonl
+               -- another version of a batch object (a replaced file keeps its key, and a
+               -- load id is made of the day and keys: the versions differ by content)
                select distinct split_part(a.object_key, '/', 2) as project_code
-                 from ops.load_audit a
-                where a.load_id = %(load)s
-                  and exists (select 1 from ops.load_audit o
-                               where o.object_key = a.object_key and o.load_id <> %(load)s)
+                 from batch_objects a
+                where exists (select 1 from ops.load_audit o
+                               where o.object_key = a.object_key
+                                 and o.object_sha256 <> a.object_sha256)
            )
            select b.project_code
              from batch b left join before p using (project_code)

@@ -324,13 +324,14 @@ def test_code_outside_its_table_fails_the_gate(city: dict[str, Any]) -> None:
     from ingest.storage import get_bytes, put_bytes
 
     settings = city["settings"]
-    # GIVEN a new roster snapshot of the project staged (a copy of DAY's, one day later)
+    # GIVEN a new roster snapshot of the project staged (a copy of DAY's, one day later,
+    # every line re-spaced so none is reused unparsed: each is staged as a version)
     project = city["report"]["projects"][0]
     src = f"roster/{project}/dt={DAY}/workers.jsonl"
     put_bytes(
         settings.s3,
         f"roster/{project}/dt={DAY + timedelta(days=1)}/workers.jsonl",
-        get_bytes(settings.s3, src),
+        get_bytes(settings.s3, src).replace(b"\n", b" \n"),
     )
     load_id = _stage(settings, "roster", DAY + timedelta(days=1))
     # WHEN one worker's 工种 is not a code of code_work_type and the batch is gated
@@ -350,6 +351,100 @@ def test_code_outside_its_table_fails_the_gate(city: dict[str, Any]) -> None:
         "roster_workers",
     )
     assert exc.value.result.critical[0]["sample"] == ["999"]
+
+
+#: The day of the roster deltas the corruption cases stage (filtered on: a snapshot of
+#: another day may be in the same batch).
+DELTA_DAY = DAY + timedelta(days=2)
+DELTA_KEYS = f"%/dt={DELTA_DAY}/%"
+
+
+def _lose_a_version(s: Any, load_id: str) -> None:
+    _sql(
+        s,
+        "delete from staging.roster_workers where load_id = %s and object_key like %s "
+        "and record_no = 2",
+        (load_id, DELTA_KEYS),
+    )
+
+
+def _member_of_no_version(s: Any, load_id: str) -> None:
+    _sql(
+        s,
+        "update staging.roster_members set member_hash = 'f' || substr(member_hash, 2) "
+        "where load_id = %s and object_key like %s and record_no = 1",
+        (load_id, DELTA_KEYS),
+    )
+
+
+def _lose_a_reused_training(s: Any, load_id: str) -> None:
+    # the trainings of the version a reused member points to go missing (moved aside
+    # under another hash; the test puts them back)
+    _sql(
+        s,
+        """update raw.roster_training_versions v set member_hash = v.member_hash || '-lost'
+             from staging.roster_members m
+            where m.load_id = %s and m.object_key like %s and m.record_no = 1
+              and v.project_code = m.project_code and v.employee_no = m.employee_no
+              and v.member_hash = m.member_hash""",
+        (load_id, DELTA_KEYS),
+    )
+
+
+ROSTER_CORRUPTIONS: dict[str, tuple[Callable[[Any, str], None], str, str]] = {
+    "a changed member's version lost": (_lose_a_version, "ref.version", "roster_members"),
+    "a member naming no version": (_member_of_no_version, "ref.version", "roster_members"),
+    "a reused member's training lost": (
+        _lose_a_reused_training,
+        "rows.reconcile",
+        "roster_trainings",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(ROSTER_CORRUPTIONS))
+def test_corrupted_roster_delta_fails_the_gate(city: dict[str, Any], case: str) -> None:
+    from ingest.errors import GateFailed
+    from ingest.quality.gate import gate
+    from ingest.storage import get_bytes, put_bytes
+
+    settings = city["settings"]
+    # GIVEN the next day's snapshot of the project with its first worker unchanged (reused,
+    # not parsed) and every other line changed (staged as new versions)
+    project = city["report"]["projects"][0]
+    day = DELTA_DAY
+    first, *rest = get_bytes(settings.s3, f"roster/{project}/dt={DAY}/workers.jsonl").split(b"\n")
+    changed = [line.replace(b'"workerName": "', b'"workerName": "x', 1) for line in rest]
+    put_bytes(
+        settings.s3, f"roster/{project}/dt={day}/workers.jsonl", b"\n".join([first, *changed])
+    )
+    load_id = _stage(settings, "roster", day)
+    assert query(
+        settings,
+        "select count(*) from staging.roster_workers where load_id = %s and object_key like %s "
+        "and record_no = 1",
+        (load_id, DELTA_KEYS),
+    ) == [(0,)]
+    # WHEN the staged deltas are corrupted and gated
+    corrupt, check, dataset = ROSTER_CORRUPTIONS[case]
+    try:
+        corrupt(settings, load_id)
+        with pytest.raises(GateFailed) as exc:
+            gate(settings, "roster", load_id)
+        # THEN the gate names the check, on the dataset that shows the loss
+        failed = {(r.dataset, f["check"]) for r in exc.value.results for f in r.critical}
+        assert (dataset, check) in failed, failed
+    finally:
+        from ingest.storage import client
+
+        _sql(
+            settings,
+            "update raw.roster_training_versions set member_hash = "
+            "replace(member_hash, '-lost', '') where member_hash like '%%-lost'",
+        )
+        client(settings.s3).remove_object(
+            settings.s3.bucket, f"roster/{project}/dt={day}/workers.jsonl"
+        )
 
 
 def test_clean_batch_publishes_and_a_warning_does_not_stop_it(punches: tuple[Any, str]) -> None:
