@@ -137,7 +137,8 @@ def publish_reference(cur: psycopg2.extensions.cursor, keys: PiiKeys, city: City
         "id_card_type",
         "work_type",
         "work_role",
-        member_hash=pl.lit("bench"),
+        # one version per worker: the hash names the version (migration 0005)
+        member_hash=pl.lit("bench:") + pl.col("project_code") + "/" + pl.col("employee_no"),
     ).write_csv(buf, include_header=False)
     buf.seek(0)
     cur.copy_expert(
@@ -158,7 +159,7 @@ MEMBERS_OF_VERSIONS = """
         project_code, partition_date, employee_no, member_hash)
     select load_id, object_key, object_sha256, record_no, project_code, partition_date,
            employee_no, member_hash
-      from raw.roster_worker_versions where member_hash = 'bench'"""
+      from raw.roster_worker_versions where member_hash like 'bench:%'"""
 
 
 def feeds_table(feed: str) -> str:

@@ -94,7 +94,7 @@ def _seed_reference(dsn: str, projects: int, rows: int, *, roster_index: bool = 
                    worker_key, id_card_type, work_type, work_role, member_hash)
                select 'roster:bench', 'roster/' || c || '/dt=' || %s || '/workers.jsonl', 'x',
                       w, c, %s, w::text, %s, md5(c || w) || md5(w || c), '01', '010', '20',
-                      'bench'
+                      'bench:' || c || '/' || w
                  from unnest(%s::text[]) as t(c), generate_series(1, %s) as w""",
             (
                 str(DAY - timedelta(days=30)),

@@ -2,21 +2,22 @@
 ### marts_build
 
 Builds the dbt marts (staging → intermediate → marts, with their tests) every time
-`landing_daily` finishes a day, rendered with astronomer-cosmos from the pre-built manifest
-`dbt/target/manifest.json` (no `dbt ls`, no `dbt deps` at run time). Every task runs
-`dbt build` (models or seeds, then their tests), so a failing test fails its task and
-stops everything downstream of it:
+`landing_daily` finishes a day, with astronomer-cosmos operators on the pre-built manifest
+`dbt/target/manifest.json` (no `dbt ls`, no `dbt deps` at run time). A task per layer,
+each one `dbt build` of the layer (models or seeds, then their tests, dbt's threads running
+independent models side by side), in the order of the layers, so a failing test fails its
+layer's task and stops every later layer:
 
-- `seeds`: every code table (`dbt build --select resource_type:seed`), one task;
-- `staging`: every staging view (`dbt build --select path:models/staging`), one task:
-  1:1 typed views of the raw tables, with no rule of their own;
-- `dbt`: a task per intermediate and mart model and the snapshot, where the rules are, so
-  the lineage between them stays visible in Airflow.
+- `seeds`: every code table;
+- `staging`: every staging view, 1:1 typed views of the raw tables with no rule of their own;
+- `intermediate`: the rules' building blocks (punches verified, directed and paired, worker
+  days, roster versions, wage months);
+- `marts` and `snapshots`, side by side: the marts regulators read, and the roster snapshot.
 
-Each dbt start-up costs ~1.7 s on 2 cores whatever it builds: 25 dbt tasks instead of 65
-(one per seed and staging view) save ~40 start-ups per run (the small city, back to back:
-89 s instead of 155 s).
-After the build, `docs` writes the static dbt docs page (local + S3).
+The lineage between models is the dbt docs page `docs` writes after the build (local + S3),
+and every model's time is in the task's log (dbt's own per-node lines). Each dbt start-up
+costs ~1.7 s on 2 cores whatever it builds: 5 dbt tasks instead of 25 (one per model) save
+~20 start-ups and Airflow task round trips per run (`docs/orchestration.md`).
 
 `as_of` (the date every "as of" rule uses) is the day after the latest fully loaded day
 (`ops.landing_days`), never the wall clock: re-running a past week rebuilds identical marts.
@@ -29,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from airflow.sdk import chain, dag, task
-from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos import ProfileConfig
+from cosmos.constants import InvocationMode
 from cosmos.operators.local import DbtBuildLocalOperator
 
 from ingest import schedule
@@ -40,9 +41,13 @@ from ingest.transform.cosmos_profile import SettingsProfileMapping
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
 LANDING_DAY_COMPLETE = schedule.asset(schedule.LANDING_DAY_COMPLETE)
 MARTS = schedule.asset(schedule.MARTS)
-#: Layers built as one task each (dbt selectors), in order; everything else is a task per
-#: node in the ``dbt`` task group.
-LAYERS = (("seeds", "resource_type:seed"), ("staging", "path:models/staging"))
+#: Layers built as one task each (dbt selectors), in order; the last ones side by side.
+LAYERS = (
+    ("seeds", "resource_type:seed"),
+    ("staging", "path:models/staging"),
+    ("intermediate", "path:models/intermediate"),
+)
+LEAVES = (("marts", "path:models/marts"), ("snapshots", "resource_type:snapshot"))
 NOT_IN_PRODUCTION = "resource_type:unit_test"  # unit tests run in `make test`
 PROFILE = ProfileConfig(
     profile_name="sitepass",
@@ -56,6 +61,21 @@ DBT_RETRIES: dict[str, Any] = {
     "retry_delay": timedelta(seconds=10),
     "retry_exponential_backoff": False,
 }
+
+
+def _dbt_build(task_id: str, selector: str) -> DbtBuildLocalOperator:
+    """``dbt build --select <selector>`` (its models or seeds, then their tests)."""
+    return DbtBuildLocalOperator(
+        task_id=task_id,
+        project_dir=str(DBT_DIR),
+        profile_config=PROFILE,
+        select=selector,
+        exclude=NOT_IN_PRODUCTION,
+        install_deps=False,
+        invocation_mode=InvocationMode.DBT_RUNNER,
+        vars=AS_OF_VARS,
+        **DBT_RETRIES,
+    )
 
 
 @dag(
@@ -83,40 +103,8 @@ def marts_build() -> None:
         return marts_as_of(Settings.from_env()).isoformat()
 
     as_of = resolve_as_of()
-    layers = [
-        DbtBuildLocalOperator(
-            task_id=name,
-            project_dir=str(DBT_DIR),
-            profile_config=PROFILE,
-            select=selector,
-            exclude=NOT_IN_PRODUCTION,
-            install_deps=False,
-            invocation_mode=InvocationMode.DBT_RUNNER,
-            vars=AS_OF_VARS,
-            **DBT_RETRIES,
-        )
-        for name, selector in LAYERS
-    ]
-    dbt = DbtTaskGroup(
-        group_id="dbt",
-        project_config=ProjectConfig(
-            dbt_project_path=DBT_DIR,
-            manifest_path=DBT_DIR / "target" / "manifest.json",
-            install_dbt_deps=False,
-        ),
-        profile_config=PROFILE,
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.BUILD,  # model + its tests in one task
-            exclude=[NOT_IN_PRODUCTION, *(selector for _, selector in LAYERS)],
-        ),
-        execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL,
-            invocation_mode=InvocationMode.DBT_RUNNER,
-        ),
-        operator_args={"install_deps": False, "vars": AS_OF_VARS},
-        default_args=DBT_RETRIES,
-    )
+    layers = [_dbt_build(name, selector) for name, selector in LAYERS]
+    leaves = [_dbt_build(name, selector) for name, selector in LEAVES]
 
     @task(outlets=[MARTS])
     def done(as_of_value: Any) -> str:
@@ -130,7 +118,11 @@ def marts_build() -> None:
 
         return build_dbt_docs(Settings.from_env())
 
-    chain(as_of, *layers, dbt, [done(as_of), docs()])
+    built = [done(as_of), docs()]
+    chain(as_of, *layers)
+    for leaf in leaves:
+        layers[-1] >> leaf
+        leaf >> built
 
 
 marts_build()

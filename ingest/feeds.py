@@ -304,7 +304,8 @@ _REGISTRY = (
 
 _CARD_DERIVED = (col("bank_card_key"), col("bank_card_masked"))
 
-#: Versions of a roster member are keyed by the member's content hash (``member_hash``).
+#: Versions of a roster member are keyed by its hash (``member_hash``: the project code and
+#: the worker's content, so one hash is one version; migration 0005).
 _MEMBER_HASH = req("member_hash")
 
 _ROSTER = (
@@ -348,7 +349,7 @@ _ROSTER = (
         derived=(req("worker_key"), *_CARD_DERIVED),
         scrub="worker_identity",
         versions="roster_worker_versions",
-        version_key=("project_code", "employee_no", "member_hash"),
+        version_key=("member_hash",),
     ),
     Dataset(
         "roster_members",
@@ -379,7 +380,7 @@ _ROSTER = (
         "Certificates (特种作业操作证 …) of roster workers per snapshot.",
         from_key=(_PROJECT_KEY, _DAY),
         versions="roster_certification_versions",
-        version_key=("project_code", "employee_no", "member_hash", "child_no"),
+        version_key=("member_hash", "child_no"),
     ),
     Dataset(
         "roster_trainings",
@@ -400,7 +401,7 @@ _ROSTER = (
         "Trainings (entry, safety, skills) of roster workers per snapshot.",
         from_key=(_PROJECT_KEY, _DAY),
         versions="roster_training_versions",
-        version_key=("project_code", "employee_no", "member_hash", "child_no"),
+        version_key=("member_hash", "child_no"),
     ),
 )
 

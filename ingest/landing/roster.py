@@ -56,7 +56,9 @@ CHILD_COLUMNS = feeds.child_columns("roster")
 
 #: Bumped whenever the parse of a roster line changes: it salts every member and line
 #: hash, so a line parsed by an older parser is never taken for an unchanged member.
-MEMBER_FORMAT = b"roster-member/1"
+#: 2: the member hash names one project's worker's content (the project code is hashed
+#: with the line), so versions are keyed by it alone (migration 0005).
+MEMBER_FORMAT = b"roster-member/2"
 
 
 def salt(*parts: str) -> bytes:
@@ -80,12 +82,13 @@ def _hash(salt_: bytes, *parts: bytes) -> str:
 def parse_roster(data: bytes, ctx: ParseContext) -> ParseResult:
     """Parse one roster snapshot.
 
-    Every loaded worker row carries ``member_hash`` (the hash of its content, canonical
-    JSON) and, when nothing of the line was quarantined, ``line_hash`` (the hash of its
-    raw bytes). A line whose ``line_hash`` the project's previous snapshot already
-    published clean (``ctx.roster_members``) is not parsed again: its row is the member
-    alone (``reused``: ``record_no``, ``employee_no``, ``member_hash``, ``line_hash``) and
-    its children are counted loaded as that version's (``children_reused``).
+    Every loaded worker row carries ``member_hash`` (the hash of the project code and the
+    worker's content, canonical JSON: it names the version) and, when nothing of the
+    line was quarantined, ``line_hash`` (the hash of its raw bytes). A line whose
+    ``line_hash`` the project's previous snapshot already published clean
+    (``ctx.roster_members``) is not parsed again: its row is the member alone (``reused``:
+    ``record_no``, ``employee_no``, ``member_hash``, ``line_hash``) and its children are
+    counted loaded as that version's (``children_reused``).
     """
     lines, encoding = decode_lines(data)
     result = ParseResult(kind="roster", encoding=encoding)
@@ -99,6 +102,7 @@ def parse_roster(data: bytes, ctx: ParseContext) -> ParseResult:
     salt_ = known.salt if known is not None else salt()
     by_line = known.by_line if known is not None else {}
     enc = encoding.encode()
+    project = (ctx.project_code or "").encode() + b"\0"
     for line_no, line, raw_bytes in lines:
         if line is None:
             if raw_bytes.strip():
@@ -143,7 +147,7 @@ def parse_roster(data: bytes, ctx: ParseContext) -> ParseResult:
         iss = Issues()
         emp_raw = get_text(obj, "employeeNo", iss, required=True)
         employee_no = canonical_employee_no(emp_raw) if emp_raw is not None else None
-        member_hash = _hash(salt_, dump(obj, sort=True).encode())
+        member_hash = _hash(salt_, project, dump(obj, sort=True).encode())
         if employee_no is not None:
             state = dedupe.seen(employee_no, member_hash)
             if state == "duplicate":

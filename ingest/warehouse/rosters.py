@@ -149,9 +149,9 @@ def known_members(
         if ds.versions is not None and ds.entity != "roster"
     ]
     counts = "".join(
-        f""" left join (select project_code, employee_no, member_hash, count(*) as n
+        f""" left join (select member_hash, count(*) as n
                           from {table} where project_code = any(%(projects)s)
-                         group by 1, 2, 3) c{i} using (project_code, employee_no, member_hash)"""
+                         group by 1) c{i} using (member_hash)"""
         for i, (_, table) in enumerate(children)
     )
     ns = "".join(f", coalesce(c{i}.n, 0)" for i in range(len(children)))

@@ -248,3 +248,83 @@ def test_a_database_of_the_old_ensure_schema_is_adopted(empty_db: str) -> None:
     assert _query(empty_db, "select count(*) from ops.landing_days") == [(1,)]
     assert _registry_mismatches(empty_db) == []
     assert _query(empty_db, "select to_regclass('ops.schema_version')") == [(None,)]
+
+
+def _roster_views(dsn: str) -> list[tuple[Any, ...]]:
+    """Every row of the three roster views but the hash: what a rehash must keep."""
+    rows: list[tuple[Any, ...]] = []
+    for view, extra in (
+        ("roster_workers", "corp_code"),
+        ("roster_certifications", "cert_no"),
+        ("roster_trainings", "training_type"),
+    ):
+        rows += _query(
+            dsn,
+            f"select '{view}', object_key, employee_no, {extra} from raw.{view} order by 2, 3, 4",
+        )
+    return rows
+
+
+def test_0005_names_each_roster_version_by_its_hash_alone(empty_db: str) -> None:
+    # GIVEN a warehouse at 0004 whose versions share hashes across workers: one content
+    # hash in two projects, and a legacy hash ('legacy:' || object_key) of two workers
+    migrate(empty_db, target="0004")
+    book = "load_id, object_key, object_sha256, record_no, project_code, partition_date"
+    members = [
+        ("A/roster/dt=2026-11-01/r.jsonl", "A", "001", "h1", "C1"),
+        ("B/roster/dt=2026-11-01/r.jsonl", "B", "001", "h1", "C2"),
+        ("B/roster/dt=2026-11-01/r.jsonl", "B", "002", "legacy:B", "C3"),
+        ("B/roster/dt=2026-11-01/r.jsonl", "B", "003", "legacy:B", "C4"),
+    ]
+    conn = psycopg2.connect(empty_db)
+    try:
+        with conn.cursor() as cur:
+            for i, (key, project, emp, h, corp) in enumerate(members):
+                vals = ("L", key, "sha", i, project, "2026-11-01")
+                cur.execute(
+                    f"insert into raw.roster_members ({book}, employee_no, member_hash) "
+                    "values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    (*vals, emp, h),
+                )
+                cur.execute(
+                    f"insert into raw.roster_worker_versions ({book}, employee_no, "
+                    "member_hash, corp_code, worker_key) "
+                    "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    (*vals, emp, h, corp, f"wk-{emp}"),
+                )
+                for table, col in (
+                    ("roster_certification_versions", "cert_no"),
+                    ("roster_training_versions", "training_type"),
+                ):
+                    cur.execute(
+                        f"insert into raw.{table} ({book}, child_no, employee_no, "
+                        f"member_hash, {col}) values (%s, %s, %s, %s, %s, %s, 1, %s, %s, %s)",
+                        (*vals, emp, h, f"{corp}-{col}"),
+                    )
+        conn.commit()
+    finally:
+        conn.close()
+    before = _roster_views(empty_db)
+    assert len(before) == 3 * len(members)
+    # WHEN it is migrated to head
+    assert migrate(empty_db) == head()
+    # THEN the views read exactly what they read before: one row per member (and child),
+    # each worker's own content, though the hash alone now pairs them
+    after = _roster_views(empty_db)
+    assert after == before
+    workers = [(r[1].split("/")[0], r[2], r[3]) for r in after if r[0] == "roster_workers"]
+    assert workers == [(p, e, c) for _, p, e, _, c in members]
+    # AND every version's hash is unique, and members and versions pair on it
+    assert _query(
+        empty_db,
+        "select count(distinct member_hash), count(*) from raw.roster_worker_versions",
+    ) == [(4, 4)]
+    assert _query(
+        empty_db,
+        "select count(*) from raw.roster_members m "
+        "join raw.roster_worker_versions v using (member_hash)",
+    ) == [(4,)]
+    # AND the views join members to versions on the hash alone (one join clause)
+    (plan,) = _query(empty_db, "select pg_get_viewdef('raw.roster_workers'::regclass)")[0]
+    assert "v.member_hash = m.member_hash" in plan
+    assert "project_code = m.project_code" not in plan
