@@ -73,9 +73,7 @@ def upgrade() -> None:
         # The view is replaced with its own columns, in its own order (so what reads it,
         # dbt's staging views and ops.roster_periods_live, stays): the snapshot's
         # bookkeeping and the hashes from the member, the content from the version.
-        select = ", ".join(
-            f"{'m' if c in member_columns else 'v'}.{c}" for c in _columns(view)
-        )
+        select = ", ".join(f"{'m' if c in member_columns else 'v'}.{c}" for c in _columns(view))
         for name in _unique_constraints(versions):
             op.execute(f"alter table raw.{versions} drop constraint {name}")
         op.execute(f"update raw.{versions} set member_hash = {REHASH}")
