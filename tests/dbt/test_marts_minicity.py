@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 
 FACTS = (
     "int.int_punches__verified",
+    "int.int_attendance__worker_days",
     "marts.fct_attendance_daily",
     "marts.fct_attendance_monthly",
     "marts.fct_wage_arrears",

@@ -1,8 +1,23 @@
-{{ config(materialized='table') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['project_code', 'employee_no', 'work_date'],
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{% if is_incremental() %}delete from {{ this }} where work_date >= {{ incremental_window_start() }}{% endif %}",
+        indexes=[
+            {'columns': ['project_code', 'employee_no', 'work_date'], 'unique': true},
+            {'columns': ['work_date']},
+        ],
+    )
+}}
 -- One row per project, worker and day from the later of entry and data_start to the
 -- earlier of the last roster day and as_of - 1 (the roster period), plus any day with an
 -- accepted punch outside it. is_required: Monday..Saturday (var required_isodows) within
 -- the period.
+-- Incremental: a run recomputes the last incremental_lookback_days days before as_of (the
+-- window is deleted first); days before it keep the roster period and worker_key they
+-- were built with (a roster corrected further back needs a --full-refresh).
 with
 
 workers as (
@@ -22,11 +37,18 @@ bounds as (
     select
         coalesce(
             {{ "date '" ~ var('data_start') ~ "'" if var('data_start') else 'null::date' }},
-            min(work_date)
+            {% if is_incremental() -%}
+            -- the first day built (indexed), which is the first punch's day
+            (select min(work_date) from {{ this }}),
+            {% endif -%}
+            (select min(work_date) from punches)
         ) as data_start,
+        {% if is_incremental() -%}
+        {{ incremental_window_start() }} as first_day,
+        {% else -%}
+        null::date as first_day,
+        {% endif -%}
         {{ as_of() }} - 1 as last_day
-
-    from punches
 
 ),
 
@@ -39,7 +61,11 @@ present_days as (
         count(*) as accepted_punches
 
     from punches
-    where is_accepted
+    where
+        is_accepted
+        {% if is_incremental() -%}
+        and work_date >= {{ incremental_window_start() }}
+        {%- endif %}
     group by project_code, employee_no, work_date
 
 ),
@@ -55,7 +81,7 @@ roster_days as (
     cross join bounds
     cross join
         lateral generate_series(
-            greatest(workers.entry_date, bounds.data_start),
+            greatest(workers.entry_date, bounds.data_start, bounds.first_day),
             least(coalesce(workers.last_roster_date, bounds.last_day), bounds.last_day),
             interval '1 day'
         ) as day

@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='punch_id',
-        incremental_strategy='merge',
+        incremental_strategy='append',
         on_schema_change='append_new_columns',
         pre_hook="{% if is_incremental() %}delete from {{ this }} where work_date >= {{ incremental_window_start() }}{% endif %}",
         indexes=[
