@@ -24,3 +24,13 @@
 {% macro incremental_window_start() -%}
     ({{ as_of() }} - {{ var("incremental_lookback_days") | int }})
 {%- endmacro %}
+
+{#- The first day an incremental model builds: the window's start on an incremental run,
+    every day on a full build (so a model filters with one predicate in both modes). -#}
+{% macro incremental_since() -%}
+    {%- if is_incremental() -%}
+        {{ incremental_window_start() }}
+    {%- else -%}
+        date '-infinity'
+    {%- endif -%}
+{%- endmacro %}

@@ -18,6 +18,11 @@
 -- Incremental: a run recomputes the last incremental_lookback_days days before as_of (the
 -- window is deleted first); days before it keep the roster period and worker_key they
 -- were built with (a roster corrected further back needs a --full-refresh).
+{%- if is_incremental() %}
+    {%- set first_built_day = '(select min(t.work_date) as first_day from ' ~ this ~ ' as t)' %}
+{%- else %}
+    {%- set first_built_day = 'null::date' %}
+{%- endif %}
 with
 
 workers as (
@@ -34,20 +39,15 @@ punches as (
 
 bounds as (
 
+    -- incremental: the first day built (indexed) is the first punch's day, and roster
+    -- days start at the window
     select
         coalesce(
             {{ "date '" ~ var('data_start') ~ "'" if var('data_start') else 'null::date' }},
-            {% if is_incremental() -%}
-            -- the first day built (indexed), which is the first punch's day
-            (select min(work_date) from {{ this }}),
-            {% endif -%}
-            (select min(work_date) from punches)
+            {{ first_built_day }},
+            (select min(p.work_date) as first_punch_day from punches as p)
         ) as data_start,
-        {% if is_incremental() -%}
-        {{ incremental_window_start() }} as first_day,
-        {% else -%}
-        null::date as first_day,
-        {% endif -%}
+        {{ incremental_since() }} as first_day,
         {{ as_of() }} - 1 as last_day
 
 ),
@@ -63,9 +63,7 @@ present_days as (
     from punches
     where
         is_accepted
-        {% if is_incremental() -%}
-        and work_date >= {{ incremental_window_start() }}
-        {%- endif %}
+        and work_date >= {{ incremental_since() }}
     group by project_code, employee_no, work_date
 
 ),

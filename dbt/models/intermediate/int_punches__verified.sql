@@ -83,9 +83,7 @@ in_window as (
     select * from punches
     where
         work_date < {{ as_of() }}
-    {% if is_incremental() -%}
-        and work_date >= {{ incremental_window_start() }}
-    {%- endif %}
+        and work_date >= {{ incremental_since() }}
 
 ),
 
