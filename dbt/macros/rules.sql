@@ -34,3 +34,11 @@
         date '-infinity'
     {%- endif -%}
 {%- endmacro %}
+
+{#- The pre-hook of every incremental fact keyed by work_date: an incremental run deletes
+    the window it is about to rebuild (so punches removed by a corrected file go too). -#}
+{% macro delete_incremental_window() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where work_date >= {{ incremental_window_start() }}
+    {%- endif -%}
+{%- endmacro %}

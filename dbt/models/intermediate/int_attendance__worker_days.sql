@@ -4,7 +4,7 @@
         unique_key=['project_code', 'employee_no', 'work_date'],
         incremental_strategy='append',
         on_schema_change='append_new_columns',
-        pre_hook="{% if is_incremental() %}delete from {{ this }} where work_date >= {{ incremental_window_start() }}{% endif %}",
+        pre_hook="{{ delete_incremental_window() }}",
         indexes=[
             {'columns': ['project_code', 'employee_no', 'work_date'], 'unique': true},
             {'columns': ['work_date']},
