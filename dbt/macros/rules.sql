@@ -20,25 +20,3 @@
     )
 {%- endmacro %}
 
-{#- First day of the incremental window: as_of minus the lookback. -#}
-{% macro incremental_window_start() -%}
-    ({{ as_of() }} - {{ var("incremental_lookback_days") | int }})
-{%- endmacro %}
-
-{#- The first day an incremental model builds: the window's start on an incremental run,
-    every day on a full build (so a model filters with one predicate in both modes). -#}
-{% macro incremental_since() -%}
-    {%- if is_incremental() -%}
-        {{ incremental_window_start() }}
-    {%- else -%}
-        date '-infinity'
-    {%- endif -%}
-{%- endmacro %}
-
-{#- The pre-hook of every incremental fact keyed by work_date: an incremental run deletes
-    the window it is about to rebuild (so punches removed by a corrected file go too). -#}
-{% macro delete_incremental_window() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where work_date >= {{ incremental_window_start() }}
-    {%- endif -%}
-{%- endmacro %}

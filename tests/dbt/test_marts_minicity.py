@@ -157,6 +157,20 @@ def test_daily_incremental_runs_match_a_full_rebuild(minicity: dict[str, Any]) -
         timings.append(time.monotonic() - t0)
     # THEN the facts are exactly those of the full rebuild
     assert _fingerprints(q) == full
+    # AND each incremental build rebuilt only the day it added (nothing was published
+    # in between), not the fixed window
+    for model in ("int_punches__verified", "int_attendance__worker_days", "fct_attendance_daily"):
+        recorded = q(
+            "select as_of, days from ops.incremental_runs where model like %s "
+            "order by run_no desc limit 4",
+            (f"%.{model}",),
+        )
+        assert recorded == [
+            (as_of, [as_of - timedelta(days=1)]),
+            (as_of - timedelta(days=1), [as_of - timedelta(days=2)]),
+            (as_of - timedelta(days=2), [as_of - timedelta(days=3)]),
+            (as_of - timedelta(days=3), None),
+        ], model
     print(
         f"full build {minicity['build_seconds']:.1f}s; daily incremental "
         + ", ".join(f"{t:.1f}s" for t in timings)
@@ -174,9 +188,17 @@ def test_a_corrected_file_in_the_window_replaces_its_punches(minicity: dict[str,
     )[0][0]
     assert before > 0
     # GIVEN a corrected attlog for a day inside the lookback window drops one worker
+    # (published as a replacement is: its object's rows change and it is published anew)
     from ingest.warehouse.db import connect
 
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+        cur.execute(
+            "update ops.load_audit set published_at = clock_timestamp() where object_key in "
+            "(select object_key from raw.zkteco_punches where project_code = %s "
+            "and work_date = %s and employee_no = '1')",
+            (project, day),
+        )
+        assert cur.rowcount > 0
         cur.execute(
             "delete from raw.zkteco_punches where project_code = %s and work_date = %s "
             "and employee_no = '1'",

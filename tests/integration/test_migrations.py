@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Any
 
 import psycopg2
@@ -328,3 +329,31 @@ def test_0005_names_each_roster_version_by_its_hash_alone(empty_db: str) -> None
     (plan,) = _query(empty_db, "select pg_get_viewdef('raw.roster_workers'::regclass)")[0]
     assert "v.member_hash = m.member_hash" in plan
     assert "project_code = m.project_code" not in plan
+
+
+def test_0006_records_incremental_builds_and_indexes_the_days_they_read(empty_db: str) -> None:
+    # WHEN an empty warehouse is migrated to head
+    assert migrate(empty_db) == head()
+    # THEN incremental builds have a table to record their days in
+    assert _query(
+        empty_db,
+        "insert into ops.incremental_runs (model, as_of, days) "
+        "values ('int.m', '2026-11-03', '{2026-11-02}') returning run_no, days",
+    ) == [(1, [date(2026, 11, 2)])]
+    # AND the raw tables the facts read by work date, and the load audit they read by
+    # publication time, are indexed for it
+    indexed = {
+        (t, d.split(" USING btree ")[1])
+        for t, d in _query(
+            empty_db,
+            "select tablename, indexdef from pg_indexes "
+            "where schemaname in ('raw', 'ops') and indexname like any (%s)",
+            (["%_work_date", "load_audit_published_at"],),
+        )
+    }
+    assert indexed == {
+        ("zkteco_punches", "(work_date)"),
+        ("hikvision_events", "(work_date)"),
+        ("face_verifications", "(work_date)"),
+        ("load_audit", "(published_at)"),
+    }

@@ -4,7 +4,7 @@
         unique_key=['project_code', 'employee_no', 'work_date'],
         incremental_strategy='append',
         on_schema_change='append_new_columns',
-        pre_hook="{{ delete_incremental_window() }}",
+        pre_hook=["{{ record_rebuild_days() }}", "{{ delete_rebuild_days() }}"],
         indexes=[
             {'columns': ['project_code', 'employee_no', 'work_date'], 'unique': true},
             {'columns': ['work_date']},
@@ -15,14 +15,16 @@
 -- earlier of the last roster day and as_of - 1 (the roster period), plus any day with an
 -- accepted punch outside it. is_required: Monday..Saturday (var required_isodows) within
 -- the period.
--- Incremental: a run recomputes the last incremental_lookback_days days before as_of (the
--- window is deleted first); days before it keep the roster period and worker_key they
--- were built with (a roster corrected further back needs a --full-refresh).
+-- Incremental: a build rebuilds the days that changed since the previous one (recorded
+-- and deleted by the pre-hooks; a roster snapshot changes every day from the day before
+-- it); other days keep the roster period and worker_key they were built with (a roster
+-- corrected before the window needs a --full-refresh).
 {%- if is_incremental() %}
     {%- set first_built_day = '(select min(t.work_date) as first_day from ' ~ this ~ ' as t)' %}
 {%- else %}
     {%- set first_built_day = 'null::date' %}
 {%- endif %}
+-- depends_on: {{ ref('stg_ops__incremental_runs') }}
 with
 
 workers as (
@@ -47,7 +49,7 @@ bounds as (
             {{ first_built_day }},
             (select min(p.work_date) as first_punch_day from punches as p)
         ) as data_start,
-        {{ incremental_since() }} as first_day,
+        {{ first_rebuild_day() }} as first_day,
         {{ as_of() }} - 1 as last_day
 
 ),
@@ -63,7 +65,7 @@ present_days as (
     from punches
     where
         is_accepted
-        and work_date >= {{ incremental_since() }}
+        and {{ in_rebuild_days('work_date') }}
     group by project_code, employee_no, work_date
 
 ),
@@ -83,7 +85,9 @@ roster_days as (
             least(coalesce(workers.last_roster_date, bounds.last_day), bounds.last_day),
             interval '1 day'
         ) as day
-    where bounds.data_start is not null
+    where
+        bounds.data_start is not null
+        and {{ in_rebuild_days('day::date') }}
 
 ),
 

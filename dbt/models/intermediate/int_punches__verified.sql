@@ -4,16 +4,17 @@
         unique_key='punch_id',
         incremental_strategy='append',
         on_schema_change='append_new_columns',
-        pre_hook="{{ delete_incremental_window() }}",
+        pre_hook=["{{ record_rebuild_days() }}", "{{ delete_rebuild_days() }}"],
         indexes=[
             {'columns': ['punch_id'], 'unique': true},
             {'columns': ['project_code', 'employee_no', 'work_date']},
         ],
     )
 }}
+-- depends_on: {{ ref('stg_ops__incremental_runs') }}
 -- Every device punch of both vendors, one row per punch_id, with its face verification.
--- Incremental: a run recomputes the last `incremental_lookback_days` days before as_of
--- (the window is deleted first, so punches removed by a corrected file disappear too).
+-- Incremental: a build rebuilds the days that changed since the previous one (recorded
+-- and deleted by the pre-hooks, so punches removed by a corrected file disappear too).
 with
 
 zkteco as (
@@ -83,7 +84,7 @@ in_window as (
     select * from punches
     where
         work_date < {{ as_of() }}
-        and work_date >= {{ incremental_since() }}
+        and {{ in_rebuild_days('work_date') }}
 
 ),
 
@@ -104,7 +105,9 @@ latest_face as (
         similarity
 
     from face
-    where work_date < {{ as_of() }}
+    where
+        work_date < {{ as_of() }}
+        and {{ in_rebuild_days('work_date') }}
     order by punch_id asc, published_at desc, load_id desc, record_no desc
 
 ),

@@ -4,7 +4,7 @@
         unique_key=['project_code', 'employee_no', 'work_date'],
         incremental_strategy='append',
         on_schema_change='append_new_columns',
-        pre_hook="{{ delete_incremental_window() }}",
+        pre_hook=["{{ record_rebuild_days() }}", "{{ delete_rebuild_days() }}"],
         indexes=[
             {'columns': ['project_code', 'employee_no', 'work_date'], 'unique': true},
             {'columns': ['worker_key']},
@@ -12,7 +12,9 @@
     )
 }}
 -- One row per project, worker and local work date with at least one punch (accepted or
--- a face mismatch). Incremental over the last incremental_lookback_days days.
+-- a face mismatch). Incremental: a build rebuilds the days that changed since the
+-- previous one (docs/rules.md, Incremental facts).
+-- depends_on: {{ ref('stg_ops__incremental_runs') }}
 with
 
 punches as (
@@ -56,9 +58,7 @@ punch_counts as (
         count(*) filter (where face_decision = 'mismatch') as mismatch_punch_count
 
     from punches
-    {% if is_incremental() -%}
-        where work_date >= {{ incremental_window_start() }}
-    {%- endif %}
+    where {{ in_rebuild_days('work_date') }}
     group by project_code, employee_no, work_date
 
 ),
@@ -73,9 +73,7 @@ first_last as (
         max(punch_at) filter (where direction = 'out') as last_out_at
 
     from directed
-    {% if is_incremental() -%}
-        where work_date >= {{ incremental_window_start() }}
-    {%- endif %}
+    where {{ in_rebuild_days('work_date') }}
     group by project_code, employee_no, work_date
 
 ),
@@ -89,9 +87,7 @@ hours as (
         sum(hours) as hours_on_site
 
     from intervals
-    {% if is_incremental() -%}
-        where work_date >= {{ incremental_window_start() }}
-    {%- endif %}
+    where {{ in_rebuild_days('work_date') }}
     group by project_code, employee_no, work_date
 
 ),
