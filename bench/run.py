@@ -9,7 +9,8 @@ prints the table and writes ``bench/results/latest.json`` (a list of rows
 ``BENCHMARKS.md``.
 
 Profiles: ``quick`` = P1, P1-pandas, P3 at full city-day size; ``full`` adds the growth
-rows P1-x4, P1-x16.
+rows P1-x4, P1-x16 and P4 (the daily marts run with 12 months of history vs 1 month,
+:mod:`bench.p4_history`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 from bench import cityday
 from bench.p1_ingest import growth, p1, p1_pandas
 from bench.p3_gate import p3
+from bench.p4_history import p4
 from ingest.config import Settings, sitepass_home
 from ingest.stack.manager import down, up
 from ingest.warehouse.db import connect
@@ -63,7 +65,14 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run(profile: str, repeat: int, size: str) -> list[dict[str, Any]]:
+#: Row ids each profile runs (``--rows`` picks a subset).
+PROFILES = {
+    "quick": ("P1", "P1-pandas", "P3"),
+    "full": ("P1", "P1-pandas", "P3", "P1-x4", "P1-x16", "P4"),
+}
+
+
+def run(profile: str, repeat: int, size: str, only: tuple[str, ...]) -> list[dict[str, Any]]:
     home = sitepass_home() / "bench"
     shutil.rmtree(home, ignore_errors=True)
     os.environ["SITEPASS_HOME"] = str(home)
@@ -75,18 +84,23 @@ def run(profile: str, repeat: int, size: str) -> list[dict[str, Any]]:
             cur.execute("show server_version")
             row = cur.fetchone()
         log.info("PostgreSQL %s", row[0] if row else "?")
-        keys = PiiKeys(settings.pii_secret)
-        city = cityday.make(size)
-        with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-            cityday.publish_reference(cur, keys, city)
-        dsn = settings.warehouse_dsn
-        rows = [
-            p1(dsn, keys, city, repeat),
-            p1_pandas(dsn, keys, city.subset(PANDAS_EVERY), repeat),
-            p3(settings, city, repeat),
-        ]
-        if profile == "full":
-            rows += growth(dsn, keys, city, repeat)
+        rows: list[dict[str, Any]] = []
+        if {"P1", "P1-pandas", "P3", "P1-x4", "P1-x16"} & set(only):
+            keys = PiiKeys(settings.pii_secret)
+            city = cityday.make(size)
+            with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+                cityday.publish_reference(cur, keys, city)
+            dsn = settings.warehouse_dsn
+            if "P1" in only:
+                rows.append(p1(dsn, keys, city, repeat))
+            if "P1-pandas" in only:
+                rows.append(p1_pandas(dsn, keys, city.subset(PANDAS_EVERY), repeat))
+            if "P3" in only:
+                rows.append(p3(settings, city, repeat))
+            if {"P1-x4", "P1-x16"} & set(only):
+                rows += [r for r in growth(dsn, keys, city, repeat) if r["id"] in only]
+        if "P4" in only:
+            rows.append(p4(settings, repeat))
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         for r in rows:
             r.update(profile=profile, size=size, repeat=repeat, measured_at=stamp)
@@ -94,6 +108,18 @@ def run(profile: str, repeat: int, size: str) -> list[dict[str, Any]]:
     finally:
         down(home)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def merged(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with the rows of the previous results that this run did not measure (a
+    ``--rows`` subset keeps the others, each with its own ``measured_at``)."""
+    ran = {r["id"] for r in rows}
+    try:
+        previous = json.loads(RESULTS.read_text())
+    except (OSError, ValueError):
+        previous = []
+    kept = [r for r in previous if isinstance(r, dict) and r.get("id") not in ran]
+    return kept + rows
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -135,11 +161,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=("quick", "full"), default="full")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--size", default="large", help="city preset (tiny … large)")
+    parser.add_argument(
+        "--rows",
+        default="",
+        help="comma-separated row ids to measure (default: every row of the profile); "
+        "the other rows of the previous results are kept",
+    )
     args = parser.parse_args(argv)
+    only = tuple(r for r in args.rows.split(",") if r) or PROFILES[args.profile]
+    unknown = set(only) - set(PROFILES["full"])
+    if unknown:
+        parser.error(f"unknown row ids {sorted(unknown)}; choose from {PROFILES['full']}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     for noisy in ("ingest.warehouse.loader", "great_expectations", "ingest.quality"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    rows = run(args.profile, max(3, args.repeat), args.size)
+    rows = merged(run(args.profile, max(3, args.repeat), args.size, only))
     info = machine()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")

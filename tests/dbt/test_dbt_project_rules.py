@@ -376,3 +376,31 @@ def test_rule_models_have_unit_tests(manifest: dict[str, Any]) -> None:
     tested = {u["model"] for u in manifest.get("unit_tests", {}).values()}
     bad = [m for m in RULE_MODELS if m not in tested]
     _report("rule_models_have_unit_tests", bad)
+
+
+def test_tests_of_daily_growing_tables_check_the_incremental_window(
+    manifest: dict[str, Any],
+) -> None:
+    # GIVEN the models that grow by a day's punches every day
+    growing = {
+        "stg_zkteco__punches",
+        "stg_hikvision__events",
+        "stg_face__verifications",
+        "int_punches__verified",
+        "int_attendance__worker_days",
+        "fct_attendance_daily",
+    }
+    # THEN every data test on them reads the incremental window only
+    # (macros/test_window.sql), so a daily build's tests do not scan all of history
+    tests = [
+        n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "test" and n.get("attached_node", "").split(".")[-1] in growing
+    ]
+    assert {n["attached_node"].split(".")[-1] for n in tests} == growing
+    unwindowed = [
+        n["unique_id"]
+        for n in tests
+        if "__incremental_window__" not in (n["config"].get("where") or "")
+    ]
+    assert not unwindowed, unwindowed
