@@ -387,6 +387,8 @@ def test_tests_of_daily_growing_tables_check_the_incremental_window(
         "stg_hikvision__events",
         "stg_face__verifications",
         "int_punches__verified",
+        "int_punches__directed",
+        "int_punches__paired",
         "int_attendance__worker_days",
         "fct_attendance_daily",
     }

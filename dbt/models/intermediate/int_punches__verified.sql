@@ -8,6 +8,7 @@
         indexes=[
             {'columns': ['punch_id'], 'unique': true},
             {'columns': ['project_code', 'employee_no', 'work_date']},
+            {'columns': ['work_date']},
         ],
     )
 }}

@@ -8,6 +8,7 @@
         indexes=[
             {'columns': ['project_code', 'employee_no', 'work_date'], 'unique': true},
             {'columns': ['worker_key']},
+            {'columns': ['work_date']},
         ],
     )
 }}
