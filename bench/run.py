@@ -132,7 +132,21 @@ def table(rows: list[dict[str, Any]]) -> str:
     )
 
 
-def report(rows: list[dict[str, Any]], info: dict[str, Any], profile: str) -> str:
+def _runs(rows: list[dict[str, Any]]) -> list[str]:
+    """One line per run the rows come from (a ``--rows`` run keeps the others' rows)."""
+    runs: dict[tuple[str, str, int], list[str]] = {}
+    for r in rows:
+        key = (str(r.get("measured_at", "")), str(r.get("profile", "")), int(r.get("repeat", 0)))
+        runs.setdefault(key, []).append(str(r["id"]))
+    return [
+        f"Run: profile `{profile}`, {stamp}; medians of {repeat} alternating repetitions: "
+        + ", ".join(ids)
+        + "."
+        for (stamp, profile, repeat), ids in sorted(runs.items())
+    ]
+
+
+def report(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
     met = [r["id"] for r in rows if r["met"]]
     missed = [r["id"] for r in rows if not r["met"]]
     lines = [
@@ -140,8 +154,7 @@ def report(rows: list[dict[str, Any]], info: dict[str, Any], profile: str) -> st
         "",
         "<!-- written by `make bench` (bench/run.py); numbers from the run below -->",
         "",
-        f"Run: profile `{profile}`, {rows[0]['measured_at'] if rows else ''}; "
-        f"medians of {rows[0]['repeat'] if rows else 0} alternating repetitions.",
+        *_runs(rows),
         "",
         f"Machine: {info['cpus']} CPUs ({info['cpu']}), {info['memory_gib']} GiB, "
         f"Python {info['python']}, {info['os']}.",
@@ -179,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
-    REPORT.write_text(report(rows, info, args.profile))
+    REPORT.write_text(report(rows, info))
     sys.stdout.write(table(rows))
     sys.stdout.write(f"\nwrote {RESULTS.relative_to(REPO)} and {REPORT.relative_to(REPO)}\n")
     return 0 if all(r["met"] for r in rows) else 1
