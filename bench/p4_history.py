@@ -28,7 +28,9 @@ from ingest.config import Settings
 from ingest.pipeline import ingest_day
 from ingest.seed.city import CitySpec, write_city
 from ingest.transform.dbt import run_dbt
+from ingest.warehouse.datasets import DATASETS
 from ingest.warehouse.db import connect
+from ingest.warehouse.loader import create_month_partitions
 from ingest.warehouse.migrate import migrate
 
 log = logging.getLogger(__name__)
@@ -82,8 +84,10 @@ def add_history(settings: Settings, days: int) -> int:
     """Copy D0's punches (and their audit rows) to each of the ``days`` days before D0;
     return the punch rows written."""
     written = 0
+    months = [D0 - timedelta(days=k) for k in range(days + 1)]
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
         for table in PUNCH_TABLES:
+            create_month_partitions(cur, DATASETS[table], months)
             cols = _columns(cur, "raw", table)
             cur.execute(
                 f"insert into raw.{table} ({', '.join(cols)}) "

@@ -96,6 +96,18 @@ class Dataset:
     # by ``version_key``; ``raw.<name>`` is a view joining it to the snapshot's members.
     versions: str | None = None
     version_key: tuple[str, ...] = ()
+    # ``raw.<name>`` is range-partitioned by month on this date column, which must be a
+    # function of the natural key (a punch's work_date is the local date of its punch_at):
+    # PostgreSQL's unique indexes on a partitioned table include the partition key, so
+    # ``raw_unique_key`` adds it to the natural key without changing what is unique.
+    partition_by: str | None = None
+
+    @property
+    def raw_unique_key(self) -> tuple[str, ...]:
+        """The columns of ``raw.<name>``'s unique constraint (publish's conflict target)."""
+        if self.partition_by is None or self.partition_by in self.natural_key:
+            return self.natural_key
+        return (*self.natural_key, self.partition_by)
 
     @property
     def raw_table(self) -> str:
@@ -424,6 +436,7 @@ _ZKTECO = Dataset(
     ("device_sn", "employee_no", "punch_at"),
     "ZKTeco attlog punches, one row per (device, worker, time).",
     from_key=_PUNCH_KEY,
+    partition_by="work_date",
 )
 
 _HIKVISION = Dataset(
@@ -452,6 +465,7 @@ _HIKVISION = Dataset(
     ("device_sn", "serial_no", "punch_at"),
     "Hikvision AcsEvent person events, one row per (device, serialNo, time).",
     from_key=_PUNCH_KEY,
+    partition_by="work_date",
 )
 
 _PAYROLL = Dataset(

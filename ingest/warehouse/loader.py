@@ -14,10 +14,10 @@ import io
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import polars as pl
 import psycopg2.extensions
@@ -528,6 +528,46 @@ def stage(
     return staged_batch
 
 
+def partition_name(ds: Dataset, month: date) -> str:
+    """``raw.<name>_YYYYMM``: the month's partition of a partitioned dataset."""
+    return f"raw.{ds.name}_{month:%Y%m}"
+
+
+def ensure_partitions(cur: psycopg2.extensions.cursor, ds: Dataset, load_id: str) -> list[str]:
+    """Create the monthly partitions of ``raw.<name>`` that the staged batch needs (by its
+    ``partition_by`` dates) and do not exist yet; return the ones created."""
+    assert ds.partition_by is not None
+    cur.execute(
+        f"select distinct date_trunc('month', {ds.partition_by})::date "
+        f"from staging.{ds.name} where load_id = %s",
+        (load_id,),
+    )
+    return create_month_partitions(cur, ds, [month for (month,) in cur.fetchall()])
+
+
+def create_month_partitions(
+    cur: psycopg2.extensions.cursor, ds: Dataset, months: Iterable[date]
+) -> list[str]:
+    """Create the partitions of ``raw.<name>`` for ``months`` (any day of each) that do not
+    exist yet; return the ones created."""
+    created = []
+    for month in sorted({m.replace(day=1) for m in months}):
+        name = partition_name(ds, month)
+        cur.execute("select to_regclass(%s) is null", (name,))
+        row = cur.fetchone()
+        if row and row[0]:
+            upper = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+            cur.execute(
+                f"create table if not exists {name} partition of raw.{ds.name} "
+                "for values from (%s) to (%s)",
+                (month, upper),
+            )
+            created.append(name)
+    if created:
+        log.info("created partitions %s", ", ".join(created))
+    return created
+
+
 def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchResult:
     """Move a gated batch from staging into raw in the caller's transaction.
 
@@ -568,12 +608,14 @@ def publish(cur: psycopg2.extensions.cursor, feed: str, load_id: str) -> BatchRe
     cur.execute("truncate _published")
     for ds in plain:
         cols = ", ".join(_staging_columns(ds))
+        if ds.partition_by is not None:
+            ensure_partitions(cur, ds, load_id)
         cur.execute(
             f"""with ins as (
                     insert into raw.{ds.name} ({cols})
                     select {cols} from staging.{ds.name} where load_id = %(load)s
                     order by object_key, record_no
-                    on conflict ({", ".join(ds.natural_key)}) do nothing
+                    on conflict ({", ".join(ds.raw_unique_key)}) do nothing
                     returning object_key, object_sha256
                 ), st as (
                     select object_key, object_sha256, count(*) as n

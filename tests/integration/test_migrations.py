@@ -357,3 +357,102 @@ def test_0006_records_incremental_builds_and_indexes_the_days_they_read(empty_db
         ("face_verifications", "(work_date)"),
         ("load_audit", "(published_at)"),
     }
+
+
+def test_0007_partitions_the_raw_punch_tables_by_month(empty_db: str) -> None:
+    # GIVEN a warehouse at 0006 with ZKTeco punches of two months
+    migrate(empty_db, target="0006")
+    cols = (
+        "load_id, object_key, object_sha256, record_no, project_code, device_sn, "
+        "partition_date, employee_no, punch_at, work_date"
+    )
+    rows = [
+        ("L", "k1", "s", 1, "P", "D", "2026-10-31", "7", "2026-10-31 08:00+08", "2026-10-31"),
+        ("L", "k2", "s", 1, "P", "D", "2026-11-01", "7", "2026-11-01 08:00+08", "2026-11-01"),
+        ("L", "k2", "s", 2, "P", "D", "2026-11-01", "8", "2026-11-01 08:01+08", "2026-11-01"),
+    ]
+    conn = psycopg2.connect(empty_db)
+    try:
+        with conn.cursor() as cur:
+            for r in rows:
+                cur.execute(f"insert into raw.zkteco_punches ({cols}) values %s", (r,))
+        conn.commit()
+    finally:
+        conn.close()
+    before = _query(empty_db, "select * from raw.zkteco_punches order by object_key, record_no")
+    # WHEN it is migrated to head
+    assert migrate(empty_db) == head()
+    # THEN both punch tables are partitioned by range of work_date, the rows kept as they
+    # were, one partition per month present
+    assert _query(
+        empty_db,
+        "select c.relname, p.partstrat, pg_get_partkeydef(c.oid) from pg_partitioned_table p "
+        "join pg_class c on c.oid = p.partrelid order by 1",
+    ) == [
+        ("hikvision_events", "r", "RANGE (work_date)"),
+        ("zkteco_punches", "r", "RANGE (work_date)"),
+    ]
+    assert (
+        _query(empty_db, "select * from raw.zkteco_punches order by object_key, record_no")
+        == before
+    )
+    assert _query(
+        empty_db,
+        "select tableoid::regclass::text, count(*) from raw.zkteco_punches group by 1 order by 1",
+    ) == [("raw.zkteco_punches_202610", 1), ("raw.zkteco_punches_202611", 1 + 1)]
+    # AND the natural key is still unique (with the work date it determines)
+    (definition,) = _query(
+        empty_db,
+        "select pg_get_constraintdef(oid) from pg_constraint where conname = 'zkteco_punches_key'",
+    )[0]
+    assert definition == "UNIQUE (device_sn, employee_no, punch_at, work_date)"
+    with pytest.raises(psycopg2.errors.UniqueViolation):
+        _query(empty_db, f"insert into raw.zkteco_punches ({cols}) values %s", (rows[0],))
+
+
+def test_retention_drops_whole_months_of_punches(empty_db: str) -> None:
+    from ingest.warehouse import loader, retention
+    from ingest.warehouse.datasets import DATASETS
+
+    # GIVEN punches published into the partitions of three months
+    migrate(empty_db)
+    zk = DATASETS["zkteco_punches"]
+    conn = psycopg2.connect(empty_db)
+    try:
+        with conn.cursor() as cur:
+            for i, day in enumerate(("2026-09-30", "2026-10-01", "2026-11-15")):
+                cur.execute(
+                    "insert into staging.zkteco_punches (load_id, object_key, object_sha256, "
+                    "record_no, project_code, device_sn, partition_date, employee_no, "
+                    "punch_at, work_date) values ('L', 'k', 's', %s, 'P', 'D', %s, '7', "
+                    "%s::date + time '08:00', %s)",
+                    (i, day, day, day),
+                )
+            created = loader.ensure_partitions(cur, zk, "L")
+            assert created == [
+                "raw.zkteco_punches_202609",
+                "raw.zkteco_punches_202610",
+                "raw.zkteco_punches_202611",
+            ]
+            assert loader.ensure_partitions(cur, zk, "L") == []  # already there
+            cur.execute(
+                "insert into raw.zkteco_punches select *, clock_timestamp() "
+                "from staging.zkteco_punches"
+            )
+            # WHEN months before November are dropped
+            with pytest.raises(ValueError, match="whole months"):
+                retention.drop_months_before(cur, date(2026, 11, 2))
+            dropped = retention.drop_months_before(cur, date(2026, 11, 1))
+            # THEN September and October are gone as whole partitions, November stays
+            assert [(d.table, d.rows) for d in dropped] == [
+                ("raw.zkteco_punches_202609", 1),
+                ("raw.zkteco_punches_202610", 1),
+            ]
+            cur.execute("select work_date from raw.zkteco_punches")
+            assert cur.fetchall() == [(date(2026, 11, 15),)]
+            assert [p[0] for p in retention.partitions(cur, "zkteco_punches")] == [
+                "raw.zkteco_punches_202611"
+            ]
+        conn.commit()
+    finally:
+        conn.close()
