@@ -39,6 +39,14 @@ punches as (
 
 ),
 
+first_punch as (
+
+    -- its own import: a CTE read twice is materialized whole, and `punches` must stay
+    -- inlined so the rebuild days reach int_punches__verified's work_date index
+    select min(work_date) as first_punch_day from {{ ref('int_punches__verified') }}
+
+),
+
 bounds as (
 
     -- incremental: the first day built (indexed) is the first punch's day, and roster
@@ -47,7 +55,7 @@ bounds as (
         coalesce(
             {{ "date '" ~ var('data_start') ~ "'" if var('data_start') else 'null::date' }},
             {{ first_built_day }},
-            (select min(p.work_date) as first_punch_day from punches as p)
+            (select first_punch.first_punch_day from first_punch)
         ) as data_start,
         {{ first_rebuild_day() }} as first_day,
         {{ as_of() }} - 1 as last_day
