@@ -21,6 +21,8 @@ pytestmark = pytest.mark.slow
 
 FACTS = (
     "int.int_punches__verified",
+    "int.int_punches__directed",
+    "int.int_punches__paired",
     "int.int_attendance__worker_days",
     "marts.fct_attendance_daily",
     "marts.fct_attendance_monthly",
@@ -29,6 +31,15 @@ FACTS = (
     "marts.fct_inspection_score",
     "marts.fct_alerts",
     "marts.rpt_random_inspection_sample",
+)
+
+#: The incremental models that rebuild their changed days (docs/rules.md).
+INCREMENTAL = (
+    "int_punches__verified",
+    "int_punches__directed",
+    "int_punches__paired",
+    "int_attendance__worker_days",
+    "fct_attendance_daily",
 )
 
 
@@ -159,7 +170,7 @@ def test_daily_incremental_runs_match_a_full_rebuild(minicity: dict[str, Any]) -
     assert _fingerprints(q) == full
     # AND each incremental build rebuilt only the day it added (nothing was published
     # in between), not the fixed window
-    for model in ("int_punches__verified", "int_attendance__worker_days", "fct_attendance_daily"):
+    for model in INCREMENTAL:
         recorded = q(
             "select as_of, days from ops.incremental_runs where model like %s "
             "order by run_no desc limit 4",
@@ -264,7 +275,7 @@ def test_snapshots_published_since_the_last_build_rebuild_the_days_they_change(
     # WHEN the daily incremental run runs
     build(settings, as_of)
     # THEN every fact rebuilds from that day on, clipped to the window
-    for model in ("int_punches__verified", "int_attendance__worker_days", "fct_attendance_daily"):
+    for model in INCREMENTAL:
         assert _rebuilt_days(q, model) == window, model
     # GIVEN a project sends a roster snapshot inside the window (the same workers as its
     # latest one), loaded through the pipeline

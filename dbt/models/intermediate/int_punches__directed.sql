@@ -1,6 +1,24 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='punch_id',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook=["{{ record_rebuild_days() }}", "{{ delete_rebuild_days() }}"],
+        indexes=[
+            {'columns': ['punch_id'], 'unique': true},
+            {'columns': ['project_code', 'employee_no', 'work_date']},
+            {'columns': ['work_date']},
+        ],
+    )
+}}
+-- depends_on: {{ ref('stg_ops__incremental_runs') }}
 -- Accepted punches (face mismatches dropped) with a resolved direction: the device's own
 -- (status, else channel role); a punch with neither alternates in time order: opposite of
 -- the previous resolved punch of the worker-day, the day's first one being an in.
+-- A table, incremental on the rebuild days like int_punches__verified (every rule here is
+-- per worker-day): fct_attendance_daily and int_punches__paired read it, and as a view it
+-- was computed once for each of them and for each of its tests.
 with
 
 punches as (
@@ -23,7 +41,9 @@ accepted as (
         count(device_direction) over worker_day as direction_group
 
     from punches
-    where is_accepted
+    where
+        is_accepted
+        and {{ in_rebuild_days('work_date') }}
     window worker_day as (
         partition by project_code, employee_no, work_date
         order by punch_at, punch_id

@@ -1,6 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key=['project_code', 'employee_no', 'in_at'],
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook=["{{ record_rebuild_days() }}", "{{ delete_rebuild_days() }}"],
+        indexes=[
+            {'columns': ['project_code', 'employee_no', 'in_at'], 'unique': true},
+            {'columns': ['work_date']},
+        ],
+    )
+}}
+-- depends_on: {{ ref('stg_ops__incremental_runs') }}
 -- On-site intervals per worker-day. Consecutive ins keep the first, consecutive outs keep
 -- the last; each kept in is paired with the next kept out; an out before the first in and
--- an in after the last out add no hours.
+-- an in after the last out add no hours. A table, incremental on the rebuild days (every
+-- rule here is per worker-day).
 with
 
 punches as (
@@ -22,6 +37,7 @@ ordered as (
         lead(direction) over worker_day as next_direction
 
     from punches
+    where {{ in_rebuild_days('work_date') }}
     window worker_day as (
         partition by project_code, employee_no, work_date
         order by punch_at, punch_id
