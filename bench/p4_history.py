@@ -27,7 +27,7 @@ from bench.measure import measure, median
 from ingest.config import Settings
 from ingest.pipeline import ingest_day
 from ingest.seed.city import CitySpec, write_city
-from ingest.transform.dbt import run_dbt
+from ingest.transform.dbt import NOT_IN_PRODUCTION, run_dbt
 from ingest.warehouse.datasets import DATASETS
 from ingest.warehouse.db import connect
 from ingest.warehouse.loader import create_month_partitions
@@ -42,7 +42,6 @@ D0 = date(2026, 11, 2)
 D1 = D0 + timedelta(days=1)
 #: Punch tables copied into history, with their columns that move with the day.
 PUNCH_TABLES = ("zkteco_punches", "hikvision_events")
-NOT_IN_PRODUCTION = "resource_type:unit_test"
 
 
 def _database(settings: Settings, name: str) -> Settings:

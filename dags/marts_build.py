@@ -37,6 +37,7 @@ from cosmos.operators.local import DbtBuildLocalOperator
 from ingest import schedule
 from ingest.tasks import step
 from ingest.transform.cosmos_profile import SettingsProfileMapping
+from ingest.transform.dbt import NOT_IN_PRODUCTION
 
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
 LANDING_DAY_COMPLETE = schedule.asset(schedule.LANDING_DAY_COMPLETE)
@@ -48,7 +49,6 @@ LAYERS = (
     ("intermediate", "path:models/intermediate"),
 )
 LEAVES = (("marts", "path:models/marts"), ("snapshots", "resource_type:snapshot"))
-NOT_IN_PRODUCTION = "resource_type:unit_test"  # unit tests run in `make test`
 PROFILE = ProfileConfig(
     profile_name="sitepass",
     target_name="default",

@@ -5,6 +5,18 @@
     the model selects the same recorded list, so the delete and the insert always agree.
     docs/rules.md, "Incremental facts". -#}
 
+{#- The config every incremental model on the rebuild days shares; a model adds its
+    unique key and indexes: {{ config(unique_key=…, indexes=[…], **rebuild_days_config()) }}.
+    Append: the pre-hooks delete the rebuild days first, so nothing needs merging. -#}
+{% macro rebuild_days_config() -%}
+    {%- do return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'append',
+        'on_schema_change': 'append_new_columns',
+        'pre_hook': ['{{ record_rebuild_days() }}', '{{ delete_rebuild_days() }}'],
+    }) -%}
+{%- endmacro %}
+
 {#- First day of the fixed window: as_of minus the lookback. -#}
 {% macro incremental_window_start() -%}
     ({{ as_of() }} - {{ var("incremental_lookback_days") | int }})

@@ -14,6 +14,9 @@ from datetime import date
 from ingest.config import Settings
 from ingest.transform.profile import render as render_profile
 
+#: What a production build leaves out: dbt unit tests run in `make test`, not daily.
+NOT_IN_PRODUCTION = "resource_type:unit_test"
+
 log = logging.getLogger(__name__)
 
 

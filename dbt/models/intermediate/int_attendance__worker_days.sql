@@ -1,14 +1,11 @@
 {{
     config(
-        materialized='incremental',
         unique_key=['project_code', 'employee_no', 'work_date'],
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        pre_hook=["{{ record_rebuild_days() }}", "{{ delete_rebuild_days() }}"],
         indexes=[
             {'columns': ['project_code', 'employee_no', 'work_date'], 'unique': true},
             {'columns': ['work_date']},
         ],
+        **rebuild_days_config()
     )
 }}
 -- One row per project, worker and day from the later of entry and data_start to the

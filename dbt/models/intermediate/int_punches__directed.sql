@@ -1,15 +1,12 @@
 {{
     config(
-        materialized='incremental',
         unique_key='punch_id',
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        pre_hook=["{{ record_rebuild_days() }}", "{{ delete_rebuild_days() }}"],
         indexes=[
             {'columns': ['punch_id'], 'unique': true},
             {'columns': ['project_code', 'employee_no', 'work_date']},
             {'columns': ['work_date']},
         ],
+        **rebuild_days_config()
     )
 }}
 -- depends_on: {{ ref('stg_ops__incremental_runs') }}

@@ -1,14 +1,11 @@
 {{
     config(
-        materialized='incremental',
         unique_key=['project_code', 'employee_no', 'in_at'],
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        pre_hook=["{{ record_rebuild_days() }}", "{{ delete_rebuild_days() }}"],
         indexes=[
             {'columns': ['project_code', 'employee_no', 'in_at'], 'unique': true},
             {'columns': ['work_date']},
         ],
+        **rebuild_days_config()
     )
 }}
 -- depends_on: {{ ref('stg_ops__incremental_runs') }}

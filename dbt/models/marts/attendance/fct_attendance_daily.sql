@@ -1,15 +1,12 @@
 {{
     config(
-        materialized='incremental',
         unique_key=['project_code', 'employee_no', 'work_date'],
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        pre_hook=["{{ record_rebuild_days() }}", "{{ delete_rebuild_days() }}"],
         indexes=[
             {'columns': ['project_code', 'employee_no', 'work_date'], 'unique': true},
             {'columns': ['worker_key']},
             {'columns': ['work_date']},
         ],
+        **rebuild_days_config()
     )
 }}
 -- One row per project, worker and local work date with at least one punch (accepted or
