@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import msgspec
+
 from ingest.landing import codes
 from ingest.landing import reasons as R
 from ingest.landing.checks import (
@@ -302,9 +304,19 @@ class WrongShape(Exception):
     """Valid JSON, but not the document shape the parser expects."""
 
 
+#: The same reading in C, several times faster (msgspec): integers of any size, floats
+#: as Decimal from their exact text, the last of repeated keys, strict JSON only. Where it
+#: refuses a text, :data:`DECODER` reads it: its error is the one reported, and a string
+#: with a lone surrogate (which only ``json`` keeps) is read as before.
+_FAST = msgspec.json.Decoder(float_hook=Decimal)
+
+
 def loads(text: str) -> Any:
     """JSON with floats as :class:`~decimal.Decimal`; NaN/Infinity rejected (ValueError)."""
-    return DECODER.decode(text)
+    try:
+        return _FAST.decode(text)
+    except (msgspec.DecodeError, UnicodeError, RecursionError):
+        return DECODER.decode(text)
 
 
 def _skip(text: str, i: int) -> int:

@@ -64,7 +64,10 @@ class RosterPeriods:
     parsers (its index is built on first call)."""
 
     def __init__(self, frame: pl.DataFrame) -> None:
-        self.frame = frame.select([pl.col(n).cast(t) for n, t in ROSTER_SCHEMA.items()])
+        # sorted by project: the columnar checks slice it to a batch's projects (on_roster)
+        self.frame = frame.select([pl.col(n).cast(t) for n, t in ROSTER_SCHEMA.items()]).sort(
+            "project_code"
+        )
         self.projects_with_roster = frozenset(self.frame["project_code"].unique().to_list())
         self._periods: dict[tuple[str, str], list[tuple[date | None, date | None]]] | None = None
 
@@ -205,6 +208,14 @@ class ObjectFacts:
         return cls(pl.DataFrame(rows, schema=schema))
 
 
+def with_object_columns(frame: pl.DataFrame, per_object: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the other columns of ``per_object`` (row *i* describes object *i*,
+    column ``obj``) picked by each row's ``obj``: a direct gather, not a hash join of a
+    million rows against a few thousand (the same rows in the same order)."""
+    picked = per_object.drop("obj").select(pl.all().gather(frame["obj"]))
+    return frame.hstack(picked)
+
+
 def reason_list(*pairs: tuple[pl.Expr, str]) -> pl.Expr:
     """A list column of the codes whose condition holds, in the given order."""
     return pl.concat_list(
@@ -221,6 +232,15 @@ def on_roster(candidates: pl.DataFrame, roster: pl.DataFrame | None) -> pl.Serie
     if roster is None or roster.is_empty():
         return pl.Series("on_roster", [False] * candidates.height, pl.Boolean)
     wanted = candidates.select(keys).unique()
+    projects = wanted["project_code"].drop_nulls()
+    if roster["project_code"].flags["SORTED_ASC"] and not projects.is_empty():
+        # Only the batch's projects: a slice of the sorted roster (a chunk of a city-day
+        # names a few hundred of its thousands of sites), not a join of all of it.
+        column = roster["project_code"]
+        first, last = str(projects.min()), str(projects.max())
+        lo = int(column.search_sorted(first, side="left"))
+        hi = int(column.search_sorted(last, side="right"))
+        roster = roster.slice(lo, hi - lo)
     hits = (
         wanted.join(roster, on=["project_code", "employee_no"], how="inner")
         .filter(
@@ -256,8 +276,8 @@ def checks(
     rejected)``; ``loaded`` gains ``work_date``, ``direction``, ``direction_source`` and
     ``flags``, ``rejected`` gains ``reasons``. Same order of codes as
     :func:`ingest.landing._punch.punch_checks`."""
-    f = candidates.with_columns(work_date=pl.col("local").dt.date()).join(
-        facts.frame, on="obj", how="left", maintain_order="left"
+    f = with_object_columns(
+        candidates.with_columns(work_date=pl.col("local").dt.date()), facts.frame
     )
     f = f.with_columns(on_roster=on_roster(f, roster))
     rules = (

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 import polars as pl
 import pyarrow as pa
 import pyarrow.json as pj
@@ -265,16 +266,46 @@ def parse_hikvision_batch(
     return batch.complete(FEED, inputs, results, loaded, fast_objs, parse_hikvision)
 
 
+class _Events(msgspec.Struct):
+    InfoList: list[msgspec.Raw]
+
+
+class _Page(msgspec.Struct):
+    AcsEvent: _Events
+
+
+#: A page read down to its entries' exact texts (msgspec.Raw): only the rejected entries
+#: are then parsed, not every value of the page (repeated keys: the last wins, as in
+#: :func:`~ingest.landing._common.loads`).
+_PAGE = msgspec.json.Decoder(_Page)
+
+
+def _page_entries(data: bytes) -> list[Any]:
+    """A page's ``InfoList`` entries: each its exact text, or (where msgspec refuses the
+    page) the row parser's reading of it."""
+    try:
+        return list(_PAGE.decode(data).AcsEvent.InfoList)
+    except (msgspec.DecodeError, UnicodeError, RecursionError):
+        return list(loads(data.decode("utf-8"))["AcsEvent"]["InfoList"])
+
+
+def _rendered(entry: Any) -> str:
+    if isinstance(entry, msgspec.Raw):
+        entry = loads(bytes(entry).decode("utf-8"))
+    return dump(entry)
+
+
 def _with_raw(inputs: Sequence[batch.BatchInput], rejected: pl.DataFrame) -> pl.DataFrame:
     """The rejected entries' raw text exactly as the row parser renders it
     (:func:`~ingest.landing._common.dump` of the entry read with exact decimals: fields the
-    parser does not read may hold any JSON): pages with rejects are read again."""
+    parser does not read may hold any JSON): pages with rejects are read again, each
+    rejected entry parsed from its own text."""
     pages: dict[int, list[Any]] = {}
     raws = []
     for obj, record_no in rejected.select("obj", "record_no").iter_rows():
         if obj not in pages:
-            pages[obj] = loads(inputs[obj].data.decode("utf-8"))["AcsEvent"]["InfoList"]
-        raws.append(dump(pages[obj][record_no - 1]))
+            pages[obj] = _page_entries(inputs[obj].data)
+        raws.append(_rendered(pages[obj][record_no - 1]))
     return rejected.with_columns(raw=pl.Series(raws, dtype=pl.String))
 
 

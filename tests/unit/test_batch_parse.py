@@ -267,3 +267,54 @@ def test_frame_holds_no_personal_data() -> None:
     schema = batch.frame_schema("hikvision")
     # THEN the loaded-rows frame never carries it
     assert not set(schema) & feeds.feed("hikvision").main.pii_columns
+
+
+def test_rejected_entries_keep_their_exact_text_whatever_else_the_page_holds() -> None:
+    # GIVEN pages whose rejected entries carry fields the parser does not read (exact
+    # decimals, nested JSON, escapes), some spaced out, some naming InfoList twice (the
+    # last counts)
+    pages = [(k, d) for k, d in planted_city()["hikvision"] if _healthy("hikvision", d)][:12]
+    objects = []
+    for n, (key, data) in enumerate(pages):
+        doc = loads(data.decode("utf-8"))
+        for ev in doc["AcsEvent"]["InfoList"]:
+            ev["employeeNoString"] = "999" + str(n)  # on no roster: rejected
+            ev["currentTemperature"] = Decimal("36.50")
+            ev["extra"] = {"a": [1.0, '\u4e2d\\"x'], "b": None}
+        text = dump(doc)
+        if n % 2:  # spaced out: the raw text is the entry re-rendered, not its bytes
+            text = text.replace('":', '" : ').replace(",", " , ")
+        if n % 3 == 0:
+            text = text.replace('{"AcsEvent":{', '{"AcsEvent":{"InfoList":[{"major":9}],', 1)
+        objects.append((key, text.encode()))
+    # WHEN parsed both ways THEN every reject's raw text is the row parser's
+    got = assert_same("hikvision", objects)
+    raws = [rej.raw for res in got.results for rej in res.rejects]
+    assert raws and all('"currentTemperature":36.50' in r for r in raws)
+    assert got.row_parsed < len(objects)
+
+
+def test_roster_check_is_the_same_on_a_sorted_roster_slice() -> None:
+    # GIVEN candidates of a few projects and a roster of many, sorted by project (as
+    # RosterPeriods keeps it) and the same rows unsorted
+    objects = planted_city()["zkteco"]
+    _, roster = contexts(objects, seed=3)
+    assert roster.frame["project_code"].flags["SORTED_ASC"]
+    shuffled = roster.frame.sample(fraction=1.0, shuffle=True, seed=1)
+    projects = roster.frame["project_code"].unique().sort().to_list()
+    rng = random.Random(4)
+    candidates = pl.DataFrame(
+        {
+            "project_code": [rng.choice(projects[2:5]) for _ in range(400)],
+            "employee_no": [str(rng.randrange(1, 500)) for _ in range(400)],
+            "work_date": [
+                date(2026, 10, 1) + timedelta(days=rng.randrange(-40, 60)) for _ in range(400)
+            ],
+        }
+    )
+    # WHEN each answers "on the roster that day?"
+    sliced = batch.on_roster(candidates, roster.frame)
+    whole = batch.on_roster(candidates, shuffled)
+    # THEN the answers agree, some yes and some no
+    assert sliced.to_list() == whole.to_list()
+    assert 0 < sliced.sum() < len(sliced)
