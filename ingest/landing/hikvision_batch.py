@@ -92,7 +92,7 @@ def _read(lines: list[bytes]) -> pl.DataFrame:
     table = pj.read_json(
         io.BytesIO(b"\n".join(lines)),
         parse_options=_OPTIONS,
-        read_options=pj.ReadOptions(block_size=1 << 24),
+        read_options=pj.ReadOptions(block_size=1 << 22),
     )
     if table.num_rows != len(lines):
         raise pa.ArrowInvalid(f"{table.num_rows} documents read from {len(lines)} pages")

@@ -326,21 +326,31 @@ def _staging_columns(ds: Dataset) -> list[str]:
     return [c.name for c in BOOKKEEPING] + list(ds.column_names)
 
 
-def _stage_frame(
-    cur: psycopg2.extensions.cursor,
+@dataclass(frozen=True, slots=True)
+class _FrameRows:
+    """The columnar path's rows of one chunk as COPY input: CSV written by the frame
+    library in the worker thread, so the main thread only streams it to the server."""
+
+    csv: bytes
+    columns: tuple[str, ...]
+    rows: int
+
+
+def _frame_rows(
     ds: Dataset,
     load_id: str,
     objects: Sequence[LandingObject],
     shas: Sequence[str],
     frame: pl.DataFrame,
-) -> int:
-    """COPY the columnar path's rows of the whole batch in one stream (CSV written by
-    the frame library, no per-row Python). Key values stamp every row, as on the row
-    path: the object's context wins over what the row says."""
+) -> _FrameRows:
+    """The columnar path's rows of a chunk as staging rows, in one CSV stream (no per-row
+    Python). Key values stamp every row, as on the row path: the object's context wins
+    over what the row says."""
     if ds.scrub is not None or ds.pii_columns & set(frame.columns):
         raise ValueError(f"{ds.name}: personal data cannot take the columnar path")
+    columns = ("load_id", "object_key", "object_sha256", "record_no", *ds.column_names)
     if frame.is_empty():
-        return 0
+        return _FrameRows(b"", columns, 0)
     stamped = {c for c in ds.column_names if all(c in o.context for o in objects)}
     per_object = pl.DataFrame(
         {
@@ -352,18 +362,21 @@ def _stage_frame(
     )
     body = frame.drop([c for c in stamped if c in frame.columns])
     out = with_object_columns(body, per_object).select(
-        pl.lit(load_id).alias("load_id"),
-        "object_key",
-        "object_sha256",
-        "record_no",
-        *ds.column_names,
+        pl.lit(load_id).alias("load_id"), *columns[1:]
     )
     buf = io.BytesIO()
     out.write_csv(buf, include_header=False, quote_style="necessary", null_value="")
-    buf.seek(0)
-    cols = ", ".join(out.columns)
-    cur.copy_expert(f"copy staging.{ds.name} ({cols}) from stdin (format csv)", buf, size=COPY_READ)
-    return out.height
+    return _FrameRows(buf.getvalue(), columns, out.height)
+
+
+def _copy_frame_rows(cur: psycopg2.extensions.cursor, ds: Dataset, rows: _FrameRows) -> int:
+    if rows.rows:
+        cur.copy_expert(
+            f"copy staging.{ds.name} ({', '.join(rows.columns)}) from stdin (format csv)",
+            io.BytesIO(rows.csv),
+            size=COPY_READ,
+        )
+    return rows.rows
 
 
 #: A batch is parsed in up to this many chunks of about equal bytes, each at least
@@ -397,12 +410,13 @@ def _chunks(objects: Sequence[LandingObject]) -> list[Sequence[LandingObject]]:
 @dataclass(frozen=True, slots=True)
 class _ParsedChunk:
     """What the worker thread makes of one chunk: its objects with their digests (their
-    results' accounting checked), its rows (a frame on the columnar path, COPY text and a
-    count per dataset on the row path), its rejects in COPY text, its audit rows."""
+    results' accounting checked), its rows (COPY input per dataset: CSV on the columnar
+    path, COPY text and a count on the row path), its rejects in COPY text, its audit
+    rows."""
 
     objects: list[tuple[LandingObject, str]]  # the results are not kept: their rows
-    # are in the texts or the frame (a roster snapshot's parsed rows took gigabytes)
-    frame: pl.DataFrame | None
+    # are in the texts or the CSV (a roster snapshot's parsed rows took gigabytes)
+    frame: _FrameRows | None
     texts: dict[str, tuple[str, int]]
     rejects: str
     audit: _AuditText
@@ -478,7 +492,9 @@ def stage(
         texts: dict[str, tuple[str, int]] = {}
         if batch_parse is not None:
             batch = batch_parse(objs)
-            frame, results = batch.frame, list(batch.results)
+            results = list(batch.results)
+            (ds,) = datasets
+            frame = _frame_rows(ds, load_id, objs, digests, batch.frame)
         else:
             results = [parse(o) for o in objs]
         chunk = list(zip(objs, digests, results, strict=True))
@@ -500,14 +516,7 @@ def stage(
             for part in _parsed_chunks(todo, shas, work):
                 if part.frame is not None:
                     (ds,) = datasets
-                    n = _stage_frame(
-                        cur,
-                        ds,
-                        load_id,
-                        [o for o, _ in part.objects],
-                        [s for _, s in part.objects],
-                        part.frame,
-                    )
+                    n = _copy_frame_rows(cur, ds, part.frame)
                     by_dataset[ds.name] = by_dataset.get(ds.name, 0) + n
                 for ds in datasets:
                     if ds.name in part.texts:
