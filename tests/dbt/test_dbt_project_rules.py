@@ -34,6 +34,7 @@ RULE_MODELS = (
     "int_punches__verified",
     "int_punches__directed",
     "int_punches__paired",
+    "int_punches__project_days",
     "int_attendance__worker_days",
     "int_roster__workers_latest",
     "int_wages__worker_months",

@@ -38,6 +38,7 @@ INCREMENTAL = (
     "int_punches__verified",
     "int_punches__directed",
     "int_punches__paired",
+    "int_punches__project_days",
     "int_attendance__worker_days",
     "fct_attendance_daily",
 )

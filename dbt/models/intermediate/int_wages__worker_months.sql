@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table, not a view: the arrears mart and four tests read it (each of them re-aggregated
+-- every worker-day of history while it was a view).
 -- Per project, worker and pay month: days present, the contract and corp in force at month
 -- end, the due date (the project's payDay in the following month, the last day of that
 -- month if shorter) and what was paid for that month up to as_of - 1.

@@ -1,5 +1,12 @@
 -- 预警与提醒: one row per alert (rule, subject and period) with its level (rule_alert seed),
 -- first and last day seen, as of as_of. Thresholds are vars (docs/rules.md).
+{%- set cert_missing -%}
+    workers.is_special_operation
+    and (workers.cert_valid_until is null or workers.cert_valid_until < worker_days.work_date)
+{%- endset -%}
+{%- set untrained -%}
+    not workers.has_entry_training or workers.entry_training_date > worker_days.work_date
+{%- endset %}
 with
 
 daily as (
@@ -14,8 +21,10 @@ monthly as (
 
 ),
 
-worker_days as (
+worker_days as not materialized (
 
+    -- read twice (days present, required days): inlined, so each reads its own columns
+    -- and the second can follow the table's (project, worker, day) index
     select * from {{ ref('int_attendance__worker_days') }}
 
 ),
@@ -58,16 +67,22 @@ rules as (
 
 present_days as (
 
+    -- the rules on days present, per worker in one pass: a special operation without a
+    -- valid certificate that day, on site before the entry training, without a contract
     select
         worker_days.project_code,
         worker_days.employee_no,
-        worker_days.work_date,
         workers.worker_key,
-        workers.is_special_operation,
-        workers.cert_valid_until,
-        workers.has_contract,
-        workers.has_entry_training,
-        workers.entry_training_date
+        count(*) filter (where {{ cert_missing }}) as cert_missing_days,
+        min(worker_days.work_date) filter (where {{ cert_missing }}) as cert_missing_first,
+        max(worker_days.work_date) filter (where {{ cert_missing }}) as cert_missing_last,
+        max(workers.cert_valid_until) filter (where {{ cert_missing }}) as cert_valid_until,
+        count(*) filter (where {{ untrained }}) as untrained_days,
+        min(worker_days.work_date) filter (where {{ untrained }}) as untrained_first,
+        max(worker_days.work_date) filter (where {{ untrained }}) as untrained_last,
+        count(*) filter (where not workers.has_contract) as no_contract_days,
+        min(worker_days.work_date) filter (where not workers.has_contract) as no_contract_first,
+        max(worker_days.work_date) filter (where not workers.has_contract) as no_contract_last
 
     from worker_days
     inner join workers
@@ -75,6 +90,7 @@ present_days as (
             worker_days.project_code = workers.project_code
             and worker_days.employee_no = workers.employee_no
     where worker_days.is_present
+    group by worker_days.project_code, worker_days.employee_no, workers.worker_key
 
 ),
 
@@ -99,15 +115,16 @@ repeated_lateness as (
 
 required_days as (
 
+    -- an absence streak is the required days absent between two present ones: the
+    -- number of present required days so far names it (one ordering, one sort)
     select
         project_code,
         employee_no,
         worker_key,
         work_date,
         is_present,
-        row_number() over (partition by project_code, employee_no order by work_date)
-        - row_number() over (
-            partition by project_code, employee_no, is_present order by work_date
+        count(*) filter (where is_present) over (
+            partition by project_code, employee_no order by work_date
         ) as streak_group
 
     from worker_days
@@ -163,16 +180,13 @@ cert_expired as (
         project_code,
         employee_no,
         worker_key,
-        coalesce(max(cert_valid_until)::text, 'none') as period_key,
-        min(work_date) as first_seen,
-        max(work_date) as last_seen,
-        count(*)::integer as occurrences
+        coalesce(cert_valid_until::text, 'none') as period_key,
+        cert_missing_first as first_seen,
+        cert_missing_last as last_seen,
+        cert_missing_days::integer as occurrences
 
     from present_days
-    where
-        is_special_operation
-        and (cert_valid_until is null or cert_valid_until < work_date)
-    group by project_code, employee_no, worker_key
+    where cert_missing_days > 0
 
 ),
 
@@ -184,13 +198,12 @@ untrained_on_site as (
         employee_no,
         worker_key,
         'entry_training' as period_key,
-        min(work_date) as first_seen,
-        max(work_date) as last_seen,
-        count(*)::integer as occurrences
+        untrained_first as first_seen,
+        untrained_last as last_seen,
+        untrained_days::integer as occurrences
 
     from present_days
-    where not has_entry_training or entry_training_date > work_date
-    group by project_code, employee_no, worker_key
+    where untrained_days > 0
 
 ),
 
@@ -202,13 +215,12 @@ no_contract as (
         employee_no,
         worker_key,
         'contract' as period_key,
-        min(work_date) as first_seen,
-        max(work_date) as last_seen,
-        count(*)::integer as occurrences
+        no_contract_first as first_seen,
+        no_contract_last as last_seen,
+        no_contract_days::integer as occurrences
 
     from present_days
-    where not has_contract
-    group by project_code, employee_no, worker_key
+    where no_contract_days > 0
 
 ),
 

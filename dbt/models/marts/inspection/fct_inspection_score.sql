@@ -18,9 +18,9 @@ workers as (
 
 ),
 
-punches as (
+punch_days as (
 
-    select * from {{ ref('int_punches__verified') }}
+    select * from {{ ref('int_punches__project_days') }}
 
 ),
 
@@ -101,12 +101,12 @@ punch_month as (
     select
         project_code,
         to_char(work_date, 'YYYY-MM') as month,
-        count(*) filter (where face_decision = 'match') as face_matches,
-        count(*) filter (where face_decision = 'mismatch') as face_mismatches,
-        count(*) filter (where is_accepted) as accepted_punches,
-        count(*) filter (where is_accepted and is_biometric) as biometric_punches
+        sum(face_matches) as face_matches,
+        sum(face_mismatches) as face_mismatches,
+        sum(accepted_punches) as accepted_punches,
+        sum(biometric_punches) as biometric_punches
 
-    from punches
+    from punch_days
     group by project_code, to_char(work_date, 'YYYY-MM')
 
 ),
