@@ -10,7 +10,8 @@ not timed) into unindexed, unlogged tables of the same columns (created in the t
 transaction, dropped by its rollback): the floor for getting those rows into PostgreSQL
 (faster than a temporary table, whose local buffers are small). Each repetition runs ours
 then the reference, in one transaction each, rolled back; medians are reported. Before
-each repetition the tables ours writes are vacuumed (not timed: :func:`bench.cityday.settle`),
+each repetition the tables ours writes are vacuumed and the buffers checkpointed, and the
+reference starts from a checkpoint too (not timed: :func:`bench.cityday.settle`),
 as a daily run finds them; the reference's tables are new in every repetition.
 """
 
@@ -25,7 +26,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy
 
-from bench.cityday import PUNCH_FEEDS, CityDay, feeds_table, settle
+from bench.cityday import PUNCH_FEEDS, CityDay, checkpoint, feeds_table, settle
 from bench.measure import measure, median
 from ingest import feeds
 from ingest.feeds import BOOKKEEPING
@@ -139,6 +140,7 @@ def p1(dsn: str, keys: PiiKeys, city: CityDay, repeat: int) -> dict[str, Any]:
         _, s = measure(lambda: stage_city(dsn, keys, city))
         ours.append(s.seconds)
         peaks.append(s.peak_rss_mb)
+        checkpoint(dsn)
         _, r = measure(lambda: plain_copy(dsn, staged.csv))
         ref.append(r.seconds)
     rows = staged.rows_staged

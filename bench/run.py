@@ -90,6 +90,7 @@ def run(profile: str, repeat: int, size: str, only: tuple[str, ...]) -> list[dic
             city = cityday.make(size)
             with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
                 cityday.publish_reference(cur, keys, city)
+            cityday.quiesce(settings.warehouse_dsn)
             dsn = settings.warehouse_dsn
             if "P1" in only:
                 rows.append(p1(dsn, keys, city, repeat))
