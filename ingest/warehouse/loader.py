@@ -348,7 +348,7 @@ def _frame_rows(
     over what the row says."""
     if ds.scrub is not None or ds.pii_columns & set(frame.columns):
         raise ValueError(f"{ds.name}: personal data cannot take the columnar path")
-    columns = ("load_id", "object_key", "object_sha256", "record_no", *ds.column_names)
+    columns = tuple(_staging_columns(ds))  # the bookkeeping columns, then the data
     if frame.is_empty():
         return _FrameRows(b"", columns, 0)
     stamped = {c for c in ds.column_names if all(c in o.context for o in objects)}
@@ -362,7 +362,7 @@ def _frame_rows(
     )
     body = frame.drop([c for c in stamped if c in frame.columns])
     out = with_object_columns(body, per_object).select(
-        pl.lit(load_id).alias("load_id"), *columns[1:]
+        pl.lit(load_id).alias(c) if c == "load_id" else pl.col(c) for c in columns
     )
     buf = io.BytesIO()
     out.write_csv(buf, include_header=False, quote_style="necessary", null_value="")
