@@ -15,7 +15,6 @@ import dataclasses
 import io
 import json
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -44,9 +43,10 @@ from ingest.results import (
     FraudResult,
 )
 from ingest.schedule import Interval
-from ingest.storage import get_bytes, list_objects
-from ingest.warehouse import loader
+from ingest.storage import ObjectInfo, get_bytes, list_objects
+from ingest.warehouse import ledger, loader
 from ingest.warehouse.db import connect
+from ingest.warehouse.ledger import ListingStatus, SeenObject
 from ingest.warehouse.migrate import migrate
 from ingest.warehouse.pii import PiiKeys
 from ingest.warehouse.rosters import known_members
@@ -68,15 +68,64 @@ def prepare_warehouse(settings: Settings) -> None:
     migrate(settings.warehouse_dsn)
 
 
+def _partition_day(k: LandingKey) -> date | None:
+    """The day a key's partition starts: its ``dt=``, or the first day of its ``month=``."""
+    if k.pay_month is not None:
+        return date.fromisoformat(k.pay_month + "-01")
+    return k.partition_date
+
+
+def _window_start(kind: str, day: date, lookback: int) -> date:
+    """The first partition day of ``kind``'s window for ``day``: ``lookback`` days back, or
+    :data:`~ingest.feeds.PAY_MONTH_DAYS` for pay months (payroll arrives weeks late)."""
+    if feeds.feed(kind).window is Window.PAY_MONTH:
+        return day - timedelta(days=feeds.PAY_MONTH_DAYS)
+    return day - timedelta(days=lookback)
+
+
 def _in_window(k: LandingKey, day: date, lookback: int) -> bool:
-    if feeds.feed(k.kind).window is Window.PAY_MONTH:
-        if k.pay_month is None:
-            return False
-        first = date.fromisoformat(k.pay_month + "-01")
-        return day - timedelta(days=feeds.PAY_MONTH_DAYS) <= first <= day
-    if k.partition_date is None:
-        return False
-    return day - timedelta(days=lookback) <= k.partition_date <= day
+    partition = _partition_day(k)
+    return partition is not None and _window_start(k.kind, day, lookback) <= partition <= day
+
+
+def _classify(
+    obj: ObjectInfo, day: date, lookback: int, wanted: tuple[str, ...], city: str | None
+) -> SeenObject | None:
+    """What a daily discovery makes of one listed object: in its feed's window (listed),
+    an unrecognised key, a new object whose partition lies before the window (late), or
+    nothing to record (a photo, another city, a partition after the day)."""
+    try:
+        k = parse_key(obj.key)
+    except ValueError as exc:
+        return SeenObject(
+            obj.key, obj.etag, obj.size, ListingStatus.UNRECOGNISED_KEY, reason=str(exc)
+        )
+    if not k.is_parsed or k.kind not in wanted:
+        return None
+    if city and k.project_code is not None and not k.project_code.startswith(city):
+        return None
+    seen = SeenObject(
+        obj.key,
+        obj.etag,
+        obj.size,
+        ListingStatus.LISTED,
+        feed=k.kind,
+        partition_date=k.partition_date,
+        partition_month=k.pay_month,
+    )
+    if _in_window(k, day, lookback):
+        return seen
+    first = _window_start(k.kind, day, lookback)
+    partition = k.partition_date or (
+        date.fromisoformat(k.pay_month + "-01") if k.pay_month else None
+    )
+    if partition is not None and partition < first:
+        return dataclasses.replace(
+            seen,
+            status=ListingStatus.LATE_BEYOND_LOOKBACK,
+            reason=f"partition {partition} before the window of {day} (from {first})",
+        )
+    return None
 
 
 def discover(
@@ -92,40 +141,54 @@ def discover(
     picked up by the next run whose window covers their partition; unchanged objects
     (same key and etag as published) are skipped without being downloaded. With ``city``
     (4 digits) only that city's projects are loaded (project codes start with the area code).
+    Every object version seen is recorded in the object ledger (``ops.object_ledger``):
+    listed for its feed, an unrecognised key, or late beyond the look-back window.
     """
     wanted = feeds
-    found: dict[str, list[tuple[LandingKey, str]]] = defaultdict(list)
-    unknown = 0
-    for obj in list_objects(settings.s3, ""):
-        k = try_parse_key(obj.key)
-        if k is None:
-            unknown += 1
-            continue
-        if city and k.project_code is not None and not k.project_code.startswith(city):
-            continue
-        if k.kind in wanted and _in_window(k, day, lookback_days):
-            found[k.kind].append((k, obj.etag))
-    if unknown:
-        log.warning("%d objects in the bucket match no landing-zone key pattern", unknown)
-    keys = [k.key for items in found.values() for k, _ in items]
-    published: set[tuple[str, str]] = set()
-    if keys:
-        with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+    seen = [
+        c
+        for obj in list_objects(settings.s3, "")
+        if (c := _classify(obj, day, lookback_days, wanted, city)) is not None
+    ]
+    listed = [o for o in seen if o.status is ListingStatus.LISTED]
+    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+        new = ledger.record(cur, day, seen)
+        published: set[tuple[str, str]] = set()
+        if listed:
             cur.execute(
                 "select object_key, object_etag from ops.load_audit "
                 "where object_key = any(%s) and status = 'published'",
-                (keys,),
+                ([o.key for o in listed],),
             )
             published = set(cur.fetchall())
+    unknown = sum(1 for o in seen if o.status is ListingStatus.UNRECOGNISED_KEY)
+    late = sum(1 for o in seen if o.status is ListingStatus.LATE_BEYOND_LOOKBACK)
+    if unknown:
+        log.warning(
+            "%d objects in the bucket match no landing-zone key pattern (%d new; see "
+            "ops.object_ledger, outcome unrecognised_key)",
+            unknown,
+            new[ListingStatus.UNRECOGNISED_KEY],
+        )
+    if new[ListingStatus.LATE_BEYOND_LOOKBACK]:
+        log.warning(
+            "%d new objects lie in partitions before the %d-day look-back of %s and are not "
+            "loaded (ops.object_ledger, outcome late_beyond_lookback)",
+            new[ListingStatus.LATE_BEYOND_LOOKBACK],
+            lookback_days,
+            day,
+        )
     out: dict[str, tuple[FoundObject, ...]] = {}
+    in_window: dict[str, int] = {}
+    by_feed: dict[str | None, list[SeenObject]] = {}
+    for o in listed:
+        by_feed.setdefault(o.feed, []).append(o)
     for name in wanted:
+        mine = by_feed.get(name, [])
+        in_window[name] = len(mine)
         out[name] = tuple(
             sorted(
-                (
-                    FoundObject(k.key, etag)
-                    for k, etag in found.get(name, [])
-                    if (k.key, etag) not in published
-                ),
+                (FoundObject(o.key, o.etag) for o in mine if (o.key, o.etag) not in published),
                 key=lambda o: o.key,
             )
         )
@@ -133,14 +196,15 @@ def discover(
             "discover %s for %s: %d in window, %d new or changed",
             name,
             day,
-            len(found.get(name, [])),
+            in_window[name],
             len(out[name]),
         )
     return Discovery(
         day=day.isoformat(),
         objects=out,
-        in_window={name: len(found.get(name, [])) for name in wanted},
+        in_window=in_window,
         unknown_keys=unknown,
+        late_keys=late,
     )
 
 
@@ -284,17 +348,32 @@ def stage_feed(
     for o in objects:
         landing_object(feed, o.key, b"", o.etag)  # a wrong key fails before any download
     landing = []
-    deferred = 0
+    deferred: list[SeenObject] = []
     for o, data in zip(objects, _download(settings, objects), strict=True):
         if spec.defer_future and _payroll_not_yet(data, interval):
-            deferred += 1
+            k = parse_key(o.key)
+            deferred.append(
+                SeenObject(
+                    o.key,
+                    o.etag,
+                    len(data),
+                    ListingStatus.DEFERRED,
+                    feed=feed,
+                    partition_date=k.partition_date,
+                    partition_month=k.pay_month,
+                    reason=f"paid after {interval.day}: loaded by the run of its last payment",
+                )
+            )
             continue
         landing.append(landing_object(feed, o.key, data, o.etag))
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
+        ledger.mark_deferred(cur, day, deferred)
         summary = stage_objects(cur, PiiKeys(settings.pii_secret), feed, day, load_id, landing)
     if deferred:
-        log.info("%s: %d payroll batches deferred (paid after %s)", load_id, deferred, interval.day)
-    return dataclasses.replace(summary, deferred=deferred)
+        log.info(
+            "%s: %d payroll batches deferred (paid after %s)", load_id, len(deferred), interval.day
+        )
+    return dataclasses.replace(summary, deferred=len(deferred))
 
 
 def _payroll_not_yet(data: bytes, interval: Interval) -> bool:
@@ -347,7 +426,8 @@ def load_feed(
     if staged.load_id is None:
         return staged
     gate_feed(settings, feed, staged.load_id, docs=docs)
-    return publish_feed(settings, feed, staged.load_id)
+    published = publish_feed(settings, feed, staged.load_id)
+    return dataclasses.replace(published, deferred=staged.deferred)
 
 
 def plan_verification(

@@ -39,6 +39,7 @@ class Discovery:
     objects: dict[str, tuple[FoundObject, ...]]
     in_window: dict[str, int] = field(default_factory=dict)  # objects in the look-back window
     unknown_keys: int = 0
+    late_keys: int = 0  # objects before the window, never loaded (ops.object_ledger)
 
     def for_feed(self, feed: str) -> tuple[FoundObject, ...]:
         return self.objects.get(feed, ())
@@ -49,6 +50,7 @@ class Discovery:
             "objects": {f: [o.to_xcom() for o in objs] for f, objs in self.objects.items()},
             "in_window": dict(self.in_window),
             "unknown_keys": self.unknown_keys,
+            "late_keys": self.late_keys,
         }
 
     @classmethod
@@ -61,6 +63,7 @@ class Discovery:
             },
             in_window={k: int(v) for k, v in data.get("in_window", {}).items()},
             unknown_keys=int(data.get("unknown_keys", 0)),
+            late_keys=int(data.get("late_keys", 0)),
         )
 
 
