@@ -9,8 +9,9 @@ prints the table and writes ``bench/results/latest.json`` (a list of rows
 ``BENCHMARKS.md``.
 
 Profiles: ``quick`` = P1, P1-pandas, P3 at full city-day size; ``full`` adds the growth
-rows P1-x4, P1-x16 and P4 (the daily marts run with 12 months of history vs 1 month,
-:mod:`bench.p4_history`).
+rows P1-x4, P1-x16, P4 (the daily marts run with 12 months of history vs 1 month,
+:mod:`bench.p4_history`) and P5 (a large city's second day end to end through Airflow and
+dbt on a durable stack of its own, :mod:`bench.p5_cityday`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bench import cityday
 from bench.p1_ingest import growth, p1, p1_pandas
 from bench.p3_gate import p3
 from bench.p4_history import p4
+from bench.p5_cityday import p5
 from ingest.config import Settings, sitepass_home
 from ingest.stack.manager import down, up
 from ingest.warehouse.db import connect
@@ -68,7 +70,7 @@ def machine() -> dict[str, Any]:
 #: Row ids each profile runs (``--rows`` picks a subset).
 PROFILES = {
     "quick": ("P1", "P1-pandas", "P3"),
-    "full": ("P1", "P1-pandas", "P3", "P1-x4", "P1-x16", "P4"),
+    "full": ("P1", "P1-pandas", "P3", "P1-x4", "P1-x16", "P4", "P5"),
 }
 #: The rows issue 13 asks BENCHMARKS.md to hold; the report names those it lacks.
 REQUIRED = ("P1", "P1-pandas", "P3", "P4", "P5", "P1-x4", "P1-x16", "P4-x4", "P4-x16")
@@ -76,6 +78,22 @@ REQUIRED = ("P1", "P1-pandas", "P3", "P4", "P5", "P1-x4", "P1-x16", "P4-x4", "P4
 
 def run(profile: str, repeat: int, size: str, only: tuple[str, ...]) -> list[dict[str, Any]]:
     home = sitepass_home() / "bench"
+    rows: list[dict[str, Any]] = []
+    if set(only) - {"P5"}:
+        rows += _on_throwaway_stack(home, repeat, size, only)
+    if "P5" in only:
+        rows.append(p5(home / "p5", size))
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    for r in rows:
+        r.update(profile=profile, size=size, repeat=1 if r["id"] == "P5" else repeat)
+        r.update(measured_at=stamp)
+    return rows
+
+
+def _on_throwaway_stack(
+    home: Path, repeat: int, size: str, only: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Every row but P5, on one stack without durability (fsync off) or Airflow."""
     shutil.rmtree(home, ignore_errors=True)
     os.environ["SITEPASS_HOME"] = str(home)
     up(home, fast=True, migrate_airflow=False)
@@ -104,9 +122,6 @@ def run(profile: str, repeat: int, size: str, only: tuple[str, ...]) -> list[dic
                 rows += [r for r in growth(dsn, keys, city, repeat) if r["id"] in only]
         if "P4" in only:
             rows.append(p4(settings, repeat))
-        stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        for r in rows:
-            r.update(profile=profile, size=size, repeat=repeat, measured_at=stamp)
         return rows
     finally:
         down(home)
@@ -166,11 +181,7 @@ def report(rows: list[dict[str, Any]], info: dict[str, Any]) -> str:
         table(rows),
         f"Met: {', '.join(met) or 'none'}. Missed: {', '.join(missed) or 'none'}. "
         f"Not measured by this bench yet: {', '.join(absent) or 'none'}"
-        + (
-            " (P5, the large city-day end to end, is measured by hand: docs/scale.md)."
-            if "P5" in absent
-            else "."
-        ),
+        + (" (P5 runs in the full profile: `--rows P5`)." if "P5" in absent else "."),
         "",
         "Row details (seconds of every repetition, rows, peak memory) are in "
         "`bench/results/latest.json`; what each row measures is in `bench/README.md`.",
