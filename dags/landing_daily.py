@@ -162,7 +162,7 @@ def landing_daily() -> None:
     def mark_loaded(data_interval_start: Any = None, params: Any = None) -> str:
         """Record the loaded day; marts_build (scheduled on this asset) takes it from here."""
         from ingest.config import Settings
-        from ingest.pipeline import mark_day_loaded
+        from ingest.warehouse.days import mark_day_loaded
 
         day = _day(data_interval_start, params)
         return mark_day_loaded(Settings.from_env(), day).isoformat()

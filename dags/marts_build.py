@@ -98,7 +98,7 @@ def marts_build() -> None:
     @step
     def resolve_as_of() -> str:
         from ingest.config import Settings
-        from ingest.pipeline import marts_as_of
+        from ingest.warehouse.days import marts_as_of
 
         return marts_as_of(Settings.from_env()).isoformat()
 

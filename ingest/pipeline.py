@@ -45,6 +45,7 @@ from ingest.results import (
 from ingest.schedule import Interval
 from ingest.storage import ObjectInfo, get_bytes, list_objects
 from ingest.warehouse import ledger, loader
+from ingest.warehouse.days import mark_day_loaded, marts_as_of
 from ingest.warehouse.db import connect
 from ingest.warehouse.ledger import ListingStatus, SeenObject
 from ingest.warehouse.migrate import migrate
@@ -53,7 +54,13 @@ from ingest.warehouse.rosters import known_members
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LOAD_ORDER", "DataError", "Interval"]  # re-exported for callers of the pipeline
+__all__ = [  # re-exported for callers of the pipeline
+    "LOAD_ORDER",
+    "DataError",
+    "Interval",
+    "mark_day_loaded",
+    "marts_as_of",
+]
 #: How far back a daily run looks for late or replaced files (days).
 DEFAULT_LOOKBACK_DAYS = 7
 #: A payroll batch whose payments all lie after the run's interval belongs to a later run
@@ -498,22 +505,3 @@ def ingest_day(
         fraud = detect_identity_fraud(settings, day, lookback_days)
     as_of = mark_day_loaded(settings, day)
     return DayResult(day.isoformat(), out, chunks, fraud, as_of.isoformat())
-
-
-def mark_day_loaded(settings: Settings, day: date) -> date:
-    """Record that ``day`` is fully loaded; return the marts' ``as_of`` (see below)."""
-    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        cur.execute("insert into ops.landing_days (day) values (%s) on conflict do nothing", (day,))
-    return marts_as_of(settings)
-
-
-def marts_as_of(settings: Settings) -> date:
-    """``as_of`` for the marts: the day after the latest fully loaded day (the warehouse's
-    high-water mark). A re-run of a past week therefore rebuilds the marts as of the same
-    date, and they come out identical; it never depends on the wall clock."""
-    with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:
-        cur.execute("select max(day) from ops.landing_days")
-        row = cur.fetchone()
-    if not row or row[0] is None:
-        raise DataError("no day has been loaded yet: run landing_daily first")
-    return date.fromordinal(row[0].toordinal() + 1)
