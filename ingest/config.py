@@ -143,6 +143,10 @@ VARIABLES: tuple[Variable, ...] = (
     _v("SITEPASS_S3_CONCURRENCY", "s3", "int", "16",
        "parallel object downloads of one batch (a city-day is tens of thousands of small "
        "device files: latency-bound)", low=1, high=256),
+    _v("SITEPASS_S3_LISTING", "s3", "str", "bucket",
+       "how discovery lists a day's objects: `bucket` (one listing of the whole bucket) or "
+       "`prefix` (per project and device folder from the look-back day on, `StartAfter`: "
+       "independent of history; docs/orchestration.md)"),
     # airflow
     _v("SITEPASS_AIRFLOW_DSN", "airflow", "dsn", None,
        "SQLAlchemy URL of Airflow's metadata DB (embedded stack; production sets "
@@ -318,6 +322,7 @@ class S3Settings:
     secure: bool = False
     region: str = "us-east-1"
     concurrency: int = 16  # parallel downloads of one batch
+    listing: str = "bucket"  # discovery: "bucket" (one full listing) or "prefix" (per folder)
 
     @property
     def endpoint_url(self) -> str:
@@ -372,6 +377,16 @@ class GxSettings:
 class ExportSettings:
     national_appid: str
     national_appsecret: str
+
+
+#: Ways discovery can list the bucket (``SITEPASS_S3_LISTING``).
+LISTINGS = ("bucket", "prefix")
+
+
+def _listing(value: str | None) -> str:
+    if value not in LISTINGS:
+        raise ConfigError(f"SITEPASS_S3_LISTING={value!r}: choose one of {', '.join(LISTINGS)}")
+    return value
 
 
 def _declared(value: Any, name: str) -> Any:
@@ -479,6 +494,7 @@ class Settings:
                 concurrency=int(
                     _declared(integer("SITEPASS_S3_CONCURRENCY"), "SITEPASS_S3_CONCURRENCY")
                 ),
+                listing=_listing(text("SITEPASS_S3_LISTING")),
             ),
             pii_secret=secret.encode(),
             dbt_project_dir=REPO_ROOT / "dbt",

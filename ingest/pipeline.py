@@ -26,6 +26,7 @@ from ingest import feeds
 from ingest.config import Settings
 from ingest.errors import DataError
 from ingest.feeds import LOAD_ORDER, Window
+from ingest.landing import layout
 from ingest.landing.batch import ROSTER_SCHEMA, BatchInput, BatchParse, RosterPeriods
 from ingest.landing.context import ParseContext
 from ingest.landing.dispatch import parse_object
@@ -43,7 +44,7 @@ from ingest.results import (
     FraudResult,
 )
 from ingest.schedule import Interval
-from ingest.storage import ObjectInfo, get_bytes, list_objects
+from ingest.storage import ObjectInfo, get_bytes, list_dirs, list_objects
 from ingest.warehouse import ledger, loader
 from ingest.warehouse.days import mark_day_loaded, marts_as_of
 from ingest.warehouse.db import connect
@@ -135,6 +136,31 @@ def _classify(
     return None
 
 
+def _list_window(
+    settings: Settings, day: date, lookback: int, kinds: tuple[str, ...]
+) -> list[ObjectInfo]:
+    """The objects of ``kinds`` from their window's first partition on, without listing
+    history: each root's project and device folders found with delimiter listings, then
+    every folder listed from that partition (``StartAfter``), all concurrently.
+
+    Only the layout's folders are walked: a key outside them (a stray top-level name, a
+    file beside the ``dt=`` folders) is not seen, where the whole-bucket listing reports it
+    as an unrecognised key."""
+    s3 = settings.s3
+    out: list[ObjectInfo] = []
+    with ThreadPoolExecutor(max_workers=s3.concurrency) as pool:
+        for root, root_kinds in layout.listing_roots(kinds).items():
+            folders = [root.prefix]
+            for _ in range(root.levels):
+                folders = [f for sub in pool.map(lambda f: list_dirs(s3, f), folders) for f in sub]
+            first = min(_window_start(k, day, lookback) for k in root_kinds)
+            after = [layout.start_after(f, root, first) for f in folders]
+            for objs in pool.map(lambda f, a: list(list_objects(s3, f, a)), folders, after):
+                out += objs
+    log.info("listed %d objects from %s on, per folder", len(out), day - timedelta(days=lookback))
+    return out
+
+
 def discover(
     settings: Settings,
     day: date,
@@ -152,10 +178,13 @@ def discover(
     listed for its feed, an unrecognised key, or late beyond the look-back window.
     """
     wanted = feeds
+    listing = (
+        _list_window(settings, day, lookback_days, wanted)
+        if settings.s3.listing == "prefix"
+        else list_objects(settings.s3, "")
+    )
     seen = [
-        c
-        for obj in list_objects(settings.s3, "")
-        if (c := _classify(obj, day, lookback_days, wanted, city)) is not None
+        c for obj in listing if (c := _classify(obj, day, lookback_days, wanted, city)) is not None
     ]
     listed = [o for o in seen if o.status is ListingStatus.LISTED]
     with connect(settings.warehouse_dsn) as conn, conn.cursor() as cur:

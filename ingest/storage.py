@@ -115,12 +115,29 @@ def ensure_bucket(s3: S3Settings) -> None:
             mc.make_bucket(s3.bucket)
 
 
-def list_objects(s3: S3Settings, prefix: str) -> Iterator[ObjectInfo]:
+def list_objects(
+    s3: S3Settings, prefix: str, start_after: str | None = None
+) -> Iterator[ObjectInfo]:
+    """Every object under ``prefix`` (recursively), in key order; with ``start_after``
+    only the keys after it (S3 ``StartAfter``: the server skips the rest)."""
     with _typed(f"list s3://{s3.bucket}/{prefix}"):
-        for obj in client(s3).list_objects(s3.bucket, prefix=prefix, recursive=True):
+        for obj in client(s3).list_objects(
+            s3.bucket, prefix=prefix, recursive=True, start_after=start_after
+        ):
             if obj.object_name is None or obj.is_dir:
                 continue
             yield ObjectInfo(obj.object_name, int(obj.size or 0), (obj.etag or "").strip('"'))
+
+
+def list_dirs(s3: S3Settings, prefix: str) -> list[str]:
+    """The common prefixes one level below ``prefix`` (delimiter ``/``), e.g. the device
+    folders of ``punches/{project}/``."""
+    with _typed(f"list s3://{s3.bucket}/{prefix} (delimiter /)"):
+        return [
+            obj.object_name
+            for obj in client(s3).list_objects(s3.bucket, prefix=prefix, recursive=False)
+            if obj.is_dir and obj.object_name is not None
+        ]
 
 
 def get_bytes(s3: S3Settings, key: str) -> bytes:

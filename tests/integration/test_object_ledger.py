@@ -120,3 +120,30 @@ def test_a_deferred_payroll_batch_is_in_the_ledger_until_its_run_loads_it(clean:
     assert query(
         settings, "select outcome, reason from ops.object_ledger where object_key = %s", (PAYROLL,)
     ) == [("published", None)]
+
+
+def test_prefix_listing_hands_the_feeds_what_the_bucket_listing_does(clean: Any) -> None:
+    import dataclasses
+
+    from ingest.pipeline import discover
+
+    settings = clean
+    prefix = dataclasses.replace(settings, s3=dataclasses.replace(settings.s3, listing="prefix"))
+    # GIVEN the day's files (one from a device folder no registry lists), a payroll month,
+    # history before the window and a partition after the day
+    for key in (REGISTRY, ATTLOG, PAYROLL):
+        _put(settings, key)
+    line = b"000123\t2026-11-02 07:31:05\t1\t0\t15\t0\n"
+    _put(settings, "punches/440305202403150001/ZK-UNLISTED/dt=2026-10-27/attlog.dat", line)
+    _put(settings, LATE, line)
+    _put(settings, "punches/440305202403150001/ZK-CKUN2031/dt=2026-11-03/attlog.dat", line)
+    _put(settings, UNRECOGNISED[0], line)
+    # WHEN both ways of listing discover the day
+    by_folder = discover(prefix, DAY)
+    by_bucket = discover(settings, DAY)
+    # THEN every feed gets the same objects, and the per-folder walk saw no history
+    assert by_folder.objects == by_bucket.objects
+    assert by_folder.for_feed("zkteco") == by_bucket.for_feed("zkteco")
+    assert len(by_folder.for_feed("zkteco")) == 2
+    assert by_folder.unknown_keys == 1  # inside a day's folder: still seen
+    assert (by_folder.late_keys, by_bucket.late_keys) == (0, 1)
