@@ -1,4 +1,4 @@
-"""Object storage access through the ``minio`` client (MinIO in production, moto locally).
+"""Object storage access through the ``minio`` client (MinIO in production, SeaweedFS locally).
 
 Errors are typed by the error policy (:mod:`ingest.errors`): a missing object
 (:class:`ObjectMissing`) or a key the client refuses (:class:`BadObjectKey`) is a data

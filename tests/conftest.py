@@ -1,6 +1,6 @@
 """Session fixtures: a throwaway embedded stack (real Postgres + real S3 server).
 
-The session starts its own PostgreSQL cluster and moto S3 server on free ports in a fresh
+The session starts its own PostgreSQL cluster and SeaweedFS S3 server on free ports in a fresh
 state directory, exactly as `sitepass up` does, and stops them at the end.
 """
 

@@ -3,7 +3,7 @@
 GX 1.24 builds sites on a filesystem store only, so the local site is the build target and
 every file the build (re)wrote is uploaded to ``s3://$SITEPASS_GX_DOCS_BUCKET/<prefix>``
 (default bucket ``sitepass-quality``, prefix ``data-docs/``; endpoint and credentials are
-the stack's S3 settings: moto locally, MinIO in production). The docs bucket is separate
+the stack's S3 settings: SeaweedFS locally, MinIO in production). The docs bucket is separate
 from the landing bucket so the landing zone only holds contract objects.
 
 Open ``$SITEPASS_HOME/gx-docs/index.html`` in a browser, or run

@@ -8,6 +8,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,8 @@ from ingest.config import (
 )
 from ingest.stack.airflow_env import airflow_env
 from ingest.stack.postgres import PgCluster, cluster_root, find_bindir, new_password
-from ingest.stack.proc import StackError, pid_alive, port_in_use, stop_group
-from ingest.stack.s3server import start_moto
+from ingest.stack.proc import StackError, pid_alive, port_in_use
+from ingest.stack.s3server import READY_TIMEOUT_S, start_s3, stop_s3
 from ingest.warehouse.migrate import migrate
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,7 @@ def up(home: Path, *, fast: bool = False, migrate_airflow: bool = True) -> dict[
     # The warehouse schema: created or migrated here, once, never by a data step.
     log.info("warehouse schema at revision %s", migrate(state["postgres"]["dsn"]))
 
-    # S3 (moto)
+    # S3 (SeaweedFS, on disk under home/s3)
     s3 = state.setdefault(
         "s3",
         {
@@ -103,11 +104,13 @@ def up(home: Path, *, fast: bool = False, migrate_airflow: bool = True) -> dict[
         if port_in_use(s3_port):
             raise StackError(f"port {s3_port} is taken: set SITEPASS_S3_PORT to a free port")
         log.info("starting S3 endpoint on 127.0.0.1:%s", s3_port)
-        s3["pid"] = start_moto(s3_port, home / "logs" / "s3.log")
+        s3["pid"] = start_s3(
+            home, s3_port, s3["access_key"], s3["secret_key"], home / "logs" / "s3.log"
+        )
     _write_state(home, state)
-    from ingest.storage import ensure_bucket
-
-    ensure_bucket(S3Settings(s3["endpoint"], s3["access_key"], s3["secret_key"], s3["bucket"]))
+    _ensure_bucket_when_ready(
+        S3Settings(s3["endpoint"], s3["access_key"], s3["secret_key"], s3["bucket"])
+    )
 
     if migrate_airflow and not state.get("airflow_migrated"):
         log.info("migrating Airflow metadata database")
@@ -135,6 +138,22 @@ def remember_ui(home: Path, pgid: int | None) -> None:
     _write_state(home, state)
 
 
+def _ensure_bucket_when_ready(s3: S3Settings) -> None:
+    """Create the landing bucket once the gateway answers signed requests (its port
+    listens a little before its filer is ready)."""
+    from ingest.storage import StorageUnavailable, ensure_bucket
+
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while True:
+        try:
+            ensure_bucket(s3)
+            return
+        except StorageUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def down(home: Path) -> list[str]:
     """Stop exactly the processes ``up`` (and ``ui``) started in ``home``."""
     from ingest.stack import ui
@@ -148,7 +167,7 @@ def down(home: Path) -> list[str]:
     state.pop("ui", None)
     s3 = state.get("s3", {})
     if s3.get("pid") and pid_alive(int(s3["pid"])):
-        stop_group(int(s3["pid"]))
+        stop_s3(int(s3["pid"]))
         stopped.append(f"s3 (pid {s3['pid']})")
     if "postgres" in state:
         cluster = _cluster(state)
