@@ -143,10 +143,11 @@ VARIABLES: tuple[Variable, ...] = (
     _v("SITEPASS_S3_CONCURRENCY", "s3", "int", "16",
        "parallel object downloads of one batch (a city-day is tens of thousands of small "
        "device files: latency-bound)", low=1, high=256),
-    _v("SITEPASS_S3_LISTING", "s3", "str", "bucket",
-       "how discovery lists a day's objects: `bucket` (one listing of the whole bucket) or "
-       "`prefix` (per project and device folder from the look-back day on, `StartAfter`: "
-       "independent of history; docs/orchestration.md)"),
+    _v("SITEPASS_S3_LISTING", "s3", "str", "prefix",
+       "how discovery lists a day's objects: `prefix` (per project and device folder from "
+       "the look-back day on, `StartAfter`: independent of history) or `bucket` (one "
+       "listing of the whole bucket, which also reports stray keys outside the layout's "
+       "folders; docs/orchestration.md)"),
     # airflow
     _v("SITEPASS_AIRFLOW_DSN", "airflow", "dsn", None,
        "SQLAlchemy URL of Airflow's metadata DB (embedded stack; production sets "
@@ -322,7 +323,7 @@ class S3Settings:
     secure: bool = False
     region: str = "us-east-1"
     concurrency: int = 16  # parallel downloads of one batch
-    listing: str = "bucket"  # discovery: "bucket" (one full listing) or "prefix" (per folder)
+    listing: str = "prefix"  # discovery: "prefix" (per folder) or "bucket" (one full listing)
 
     @property
     def endpoint_url(self) -> str:
@@ -380,7 +381,7 @@ class ExportSettings:
 
 
 #: Ways discovery can list the bucket (``SITEPASS_S3_LISTING``).
-LISTINGS = ("bucket", "prefix")
+LISTINGS = ("prefix", "bucket")
 
 
 def _listing(value: str | None) -> str:

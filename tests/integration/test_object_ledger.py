@@ -46,10 +46,13 @@ def _outcomes(settings: Any) -> dict[str, list[str]]:
 
 
 def test_every_object_a_run_lists_is_in_the_ledger_with_its_outcome(clean: Any) -> None:
+    import dataclasses
+
     from ingest.pipeline import discover, ingest_day
     from ingest.storage import list_objects
 
-    settings = clean
+    # GIVEN discovery listing the whole bucket (it sees keys outside the day's folders too)
+    settings = dataclasses.replace(clean, s3=dataclasses.replace(clean.s3, listing="bucket"))
     # GIVEN a registry, an attlog of the day, two keys matching no pattern, a late file
     for key in (REGISTRY, ATTLOG):
         _put(settings, key)
@@ -127,8 +130,8 @@ def test_prefix_listing_hands_the_feeds_what_the_bucket_listing_does(clean: Any)
 
     from ingest.pipeline import discover
 
-    settings = clean
-    prefix = dataclasses.replace(settings, s3=dataclasses.replace(settings.s3, listing="prefix"))
+    prefix = dataclasses.replace(clean, s3=dataclasses.replace(clean.s3, listing="prefix"))
+    settings = dataclasses.replace(clean, s3=dataclasses.replace(clean.s3, listing="bucket"))
     # GIVEN the day's files (one from a device folder no registry lists), a payroll month,
     # history before the window and a partition after the day
     for key in (REGISTRY, ATTLOG, PAYROLL):
