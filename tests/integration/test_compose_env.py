@@ -4,13 +4,15 @@
 Airflow services, interpolated with ``infra/compose/.env.example``. Only what Docker itself
 would provide is mapped: host names and ports (``postgres:5432`` → the test cluster,
 ``minio:9000`` → the test S3 server), paths inside the image (``/opt/sitepass`` → this
-checkout, the state volume → a temporary directory), and, so as not to disturb the other
-tests sharing the servers, the role / database names and the landing bucket (mapped the
-same way in the compose init SQL and in the DSNs). Then ``airflow db migrate``,
-``landing_daily`` for one day of a tiny city and ``marts_build`` run with *only* that
-environment (plus PATH / HOME / PYTHONPATH), so a compose configuration that lacks what
-dbt, GX or the face engine need fails here. The image's build steps are read from the
-Dockerfile, and its ``dbt parse`` step is executed in a temporary copy of the project.
+checkout, the state volume → a temporary directory), the object store's key pair (the
+one compose starts MinIO with → the test server's own: it checks signatures), and, so as
+not to disturb the other tests sharing the servers, the role / database names and the
+landing bucket (mapped the same way in the compose init SQL and in the DSNs). Then
+``airflow db migrate``, ``landing_daily`` for one day of a tiny city and ``marts_build``
+run with *only* that environment (plus PATH / HOME / PYTHONPATH), so a compose
+configuration that lacks what dbt, GX or the face engine need fails here. The image's
+build steps are read from the Dockerfile, and its ``dbt parse`` step is executed in a
+temporary copy of the project.
 """
 
 from __future__ import annotations
@@ -99,10 +101,28 @@ def map_url(url: str, pg: tuple[str, int]) -> str:
     return urlunsplit((parts.scheme, netloc, "/" + db, parts.query, parts.fragment))
 
 
+def minio_credentials(values: dict[str, str]) -> tuple[str, str]:
+    """The key pair the compose ``minio`` service is started with (its root user)."""
+    doc = yaml.safe_load((COMPOSE / "docker-compose.yml").read_text(encoding="utf-8"))
+    minio = doc["services"]["minio"]["environment"]
+    return (
+        interpolate(str(minio["MINIO_ROOT_USER"]), values),
+        interpolate(str(minio["MINIO_ROOT_PASSWORD"]), values),
+    )
+
+
 def map_env(
-    env: dict[str, str], pg: tuple[str, int], s3_endpoint: str, state: Path
+    env: dict[str, str],
+    pg: tuple[str, int],
+    s3_endpoint: str,
+    state: Path,
+    s3_credentials: dict[tuple[str, str], tuple[str, str]] | None = None,
 ) -> dict[str, str]:
-    """Hosts, ports, image paths, names: what Docker (and test isolation) maps; nothing else."""
+    """Hosts, ports, image paths, names: what Docker (and test isolation) maps; nothing else.
+    ``s3_credentials`` maps the compose object store's key pair to the test server's (the
+    test server checks signatures: it knows its own pair, not the one compose gives MinIO)."""
+    pair = (env.get("SITEPASS_S3_ACCESS_KEY", ""), env.get("SITEPASS_S3_SECRET_KEY", ""))
+    mapped = (s3_credentials or {}).get(pair)
 
     def one(value: str) -> str:
         if "postgres:5432" in value:
@@ -115,7 +135,10 @@ def map_env(
             return str(REPO) + value.removeprefix(IMAGE_ROOT)
         return value
 
-    return {key: one(value) for key, value in env.items()}
+    out = {key: one(value) for key, value in env.items()}
+    if mapped is not None:
+        out["SITEPASS_S3_ACCESS_KEY"], out["SITEPASS_S3_SECRET_KEY"] = mapped
+    return out
 
 
 def dockerfile_runs() -> list[str]:
@@ -194,7 +217,16 @@ def test_compose_environment_runs_landing_and_marts(
     values = dotenv(COMPOSE / ".env.example")
     compose = compose_airflow_env(values)
     state = tmp_path / "state"
-    env = map_env(compose, compose_databases, str(stack["s3"]["endpoint"]), state)
+    # (the Airflow services sign with the key pair compose starts MinIO with)
+    minio = minio_credentials(values)
+    assert (compose["SITEPASS_S3_ACCESS_KEY"], compose["SITEPASS_S3_SECRET_KEY"]) == minio
+    env = map_env(
+        compose,
+        compose_databases,
+        str(stack["s3"]["endpoint"]),
+        state,
+        {minio: (str(stack["s3"]["access_key"]), str(stack["s3"]["secret_key"]))},
+    )
     assert not any(k.startswith("SITEPASS_DBT_") for k in env)
     env.update(
         {
