@@ -91,11 +91,6 @@ def _window_start(kind: str, day: date, lookback: int) -> date:
     return day - timedelta(days=lookback)
 
 
-def _in_window(k: LandingKey, day: date, lookback: int) -> bool:
-    partition = _partition_day(k)
-    return partition is not None and _window_start(k.kind, day, lookback) <= partition <= day
-
-
 def _classify(
     obj: ObjectInfo, day: date, lookback: int, wanted: tuple[str, ...], city: str | None
 ) -> SeenObject | None:
@@ -121,19 +116,17 @@ def _classify(
         partition_date=k.partition_date,
         partition_month=k.pay_month,
     )
-    if _in_window(k, day, lookback):
-        return seen
+    partition = _partition_day(k)
     first = _window_start(k.kind, day, lookback)
-    partition = k.partition_date or (
-        date.fromisoformat(k.pay_month + "-01") if k.pay_month else None
+    if partition is None or partition > day:
+        return None
+    if partition >= first:
+        return seen
+    return dataclasses.replace(
+        seen,
+        status=ListingStatus.LATE_BEYOND_LOOKBACK,
+        reason=f"partition {partition} before the window of {day} (from {first})",
     )
-    if partition is not None and partition < first:
-        return dataclasses.replace(
-            seen,
-            status=ListingStatus.LATE_BEYOND_LOOKBACK,
-            reason=f"partition {partition} before the window of {day} (from {first})",
-        )
-    return None
 
 
 def _list_window(
