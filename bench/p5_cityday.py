@@ -75,9 +75,9 @@ def _faces_seconds(settings: Settings, day: date) -> float:
             """select extract(epoch from max(ti.end_date) - min(ti.start_date))
                  from task_instance ti
                  join dag_run dr on dr.dag_id = ti.dag_id and dr.run_id = ti.run_id
-                where ti.dag_id = 'landing_daily' and ti.task_id like 'faces.%%'
+                where ti.dag_id = %s and ti.task_id like 'faces.%%'
                   and dr.logical_date = %s""",
-            (logical,),
+            (schedule.LANDING_DAILY.dag_id, logical),
         )
         row = cur.fetchone()
     return float(row[0]) if row and row[0] is not None else 0.0
