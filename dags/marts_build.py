@@ -1,23 +1,22 @@
 """
 ### marts_build
 
-Builds the dbt marts (staging → intermediate → marts, with their tests) every time
-`landing_daily` finishes a day, with astronomer-cosmos operators on the pre-built manifest
-`dbt/target/manifest.json` (no `dbt ls`, no `dbt deps` at run time). A task per layer,
-each one `dbt build` of the layer (models or seeds, then their tests, dbt's threads running
-independent models side by side), in the order of the layers, so a failing test fails its
-layer's task and stops every later layer:
+Builds the dbt marts (staging → intermediate → marts, with their tests, and the roster
+snapshot) every time `landing_daily` finishes a day, with an astronomer-cosmos operator on
+the pre-built manifest `dbt/target/manifest.json` (no `dbt ls`, no `dbt deps` at run time):
 
-- `seeds`: every code table;
-- `staging`: every staging view, 1:1 typed views of the raw tables with no rule of their own;
-- `intermediate`: the rules' building blocks (punches verified, directed and paired, worker
-  days, roster versions, wage months);
-- `marts` and `snapshots`, side by side: the marts regulators read, and the roster snapshot.
+- `resolve_as_of`: the date every "as of" rule uses;
+- `seeds`: the code tables whose CSV changed since the warehouse loaded them (or whose
+  table is missing), with their tests; usually none (`ops.dbt_seed_loads`);
+- `build`: one `dbt build` of every model and snapshot: dbt orders them by their lineage,
+  runs each model's tests right after it and skips whatever depends on a failing one, with
+  its threads running independent models side by side; a failure fails the task;
+- `docs`: the static dbt docs page (the lineage), rebuilt when the project changed.
 
-The lineage between models is the dbt docs page `docs` writes after the build (local + S3),
-and every model's time is in the task's log (dbt's own per-node lines). Each dbt start-up
-costs ~1.7 s on 2 cores whatever it builds: 5 dbt tasks instead of 25 (one per model) save
-~20 start-ups and Airflow task round trips per run (`docs/orchestration.md`).
+One dbt process for the whole build, where there were five (one per layer) and before
+that 25 (one per model): each dbt start-up costs ~2 s on 2 cores and each Airflow task
+its own round trip, and the layers waited for each other's slowest model
+(`docs/orchestration.md`). Every model's time is in the `build` task's log.
 
 `as_of` (the date every "as of" rule uses) is the day after the latest fully loaded day
 (`ops.landing_days`), never the wall clock: re-running a past week rebuilds identical marts.
@@ -42,13 +41,9 @@ from ingest.transform.dbt import NOT_IN_PRODUCTION
 DBT_DIR = Path(__file__).resolve().parents[1] / "dbt"
 LANDING_DAY_COMPLETE = schedule.asset(schedule.LANDING_DAY_COMPLETE)
 MARTS = schedule.asset(schedule.MARTS)
-#: Layers built as one task each (dbt selectors), in order; the last ones side by side.
-LAYERS = (
-    ("seeds", "resource_type:seed"),
-    ("staging", "path:models/staging"),
-    ("intermediate", "path:models/intermediate"),
-)
-LEAVES = (("marts", "path:models/marts"), ("snapshots", "resource_type:snapshot"))
+#: What the `build` task selects (dbt selectors, a union): every model and snapshot. The
+#: seeds are the `seeds` task's (loaded when they change).
+BUILD = ("path:models", "resource_type:snapshot")
 PROFILE = ProfileConfig(
     profile_name="sitepass",
     target_name="default",
@@ -63,13 +58,13 @@ DBT_RETRIES: dict[str, Any] = {
 }
 
 
-def _dbt_build(task_id: str, selector: str) -> DbtBuildLocalOperator:
-    """``dbt build --select <selector>`` (its models or seeds, then their tests)."""
+def _dbt_build(task_id: str, selectors: tuple[str, ...]) -> DbtBuildLocalOperator:
+    """``dbt build --select <selectors>`` (the nodes, each followed by its tests)."""
     return DbtBuildLocalOperator(
         task_id=task_id,
         project_dir=str(DBT_DIR),
         profile_config=PROFILE,
-        select=selector,
+        select=list(selectors),
         exclude=NOT_IN_PRODUCTION,
         install_deps=False,
         invocation_mode=InvocationMode.DBT_RUNNER,
@@ -102,9 +97,18 @@ def marts_build() -> None:
 
         return marts_as_of(Settings.from_env()).isoformat()
 
+    @task
+    @step
+    def seeds(as_of_value: str) -> dict[str, object]:
+        from datetime import date
+
+        from ingest.config import Settings
+        from ingest.transform.seeds import load_changed_seeds
+
+        return load_changed_seeds(Settings.from_env(), date.fromisoformat(as_of_value)).to_xcom()
+
     as_of = resolve_as_of()
-    layers = [_dbt_build(name, selector) for name, selector in LAYERS]
-    leaves = [_dbt_build(name, selector) for name, selector in LEAVES]
+    build = _dbt_build("build", BUILD)
 
     @task(outlets=[MARTS])
     def done(as_of_value: Any) -> str:
@@ -118,11 +122,7 @@ def marts_build() -> None:
 
         return build_dbt_docs(Settings.from_env())
 
-    built = [done(as_of), docs()]
-    chain(as_of, *layers)
-    for leaf in leaves:
-        layers[-1] >> leaf
-        leaf >> built
+    chain(seeds(as_of), build, [done(as_of), docs()])
 
 
 marts_build()

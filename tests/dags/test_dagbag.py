@@ -62,7 +62,7 @@ def _module(name: str) -> ModuleType:
 
 
 def _selected(node: dict[str, str], selector: str) -> bool:
-    """The two dbt selector methods the marts_build layers use."""
+    """The two dbt selector methods the marts_build tasks use."""
     method, _, value = selector.partition(":")
     if method == "resource_type":
         return node["resource_type"] == value
@@ -70,7 +70,7 @@ def _selected(node: dict[str, str], selector: str) -> bool:
     return node["original_file_path"].startswith(value + "/")
 
 
-def test_marts_build_layers_cover_the_project_in_dependency_order(dagbag) -> None:  # type: ignore[no-untyped-def]
+def test_marts_build_covers_the_project_seeds_first(dagbag) -> None:  # type: ignore[no-untyped-def]
     # GIVEN the dbt manifest the marts_build tasks run against
     marts_build = _module("marts_build")
     manifest = json.loads((DAGS.parent / "dbt" / "target" / "manifest.json").read_text())
@@ -79,27 +79,13 @@ def test_marts_build_layers_cover_the_project_in_dependency_order(dagbag) -> Non
         for uid, n in manifest["nodes"].items()
         if n["resource_type"] in ("seed", "model", "snapshot")
     }
-    layers = [*marts_build.LAYERS, *marts_build.LEAVES]
-    # THEN every seed, model and snapshot is built by exactly one layer task
-    layer_of: dict[str, int] = {}
+    # THEN the build task selects every model and snapshot and no seed (the seeds task
+    # loads those, when they change)
     for uid, node in nodes.items():
-        hits = [i for i, (_, selector) in enumerate(layers) if _selected(node, selector)]
-        assert len(hits) == 1, f"{uid} is built by {len(hits)} layer tasks"
-        layer_of[uid] = hits[0]
-    # AND nothing depends on a later layer, nor on a leaf beside its own (leaves run side
-    # by side after the last layer)
-    first_leaf = len(marts_build.LAYERS)
-    for uid, node in nodes.items():
-        for dep in node.get("depends_on", {}).get("nodes", []):
-            if dep in layer_of:
-                mine, theirs = layer_of[uid], layer_of[dep]
-                assert theirs == mine or theirs < min(mine, first_leaf), (
-                    f"{uid} depends on {dep} of a later or sibling layer"
-                )
-    # AND the DAG runs the layers in that order, the leaves after the last layer
+        built = any(_selected(node, selector) for selector in marts_build.BUILD)
+        assert built == (node["resource_type"] != "seed"), uid
+    # AND the DAG resolves as_of, loads changed seeds, builds, then publishes and documents
     dag = dagbag.dags["marts_build"]
-    for (prev, _), (name, _) in itertools.pairwise(marts_build.LAYERS):
-        assert prev in dag.get_task(name).upstream_task_ids
-    for leaf, _ in marts_build.LEAVES:
-        assert dag.get_task(leaf).upstream_task_ids == {marts_build.LAYERS[-1][0]}
-        assert {"done", "docs"} <= dag.get_task(leaf).downstream_task_ids
+    assert dag.get_task("seeds").upstream_task_ids == {"resolve_as_of"}
+    assert dag.get_task("build").upstream_task_ids == {"seeds"}
+    assert {"done", "docs"} == dag.get_task("build").downstream_task_ids

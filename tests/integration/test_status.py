@@ -20,6 +20,8 @@ import subprocess
 import sys
 from typing import Any
 
+from tests.conftest import query
+
 
 def _sitepass(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -38,3 +40,23 @@ def test_status_json_reports_the_running_stack(stack: dict[str, Any]) -> None:
     assert st["s3"]["endpoint_url"].startswith("http://127.0.0.1:")
     assert st["s3"]["bucket"] == "sitepass-landing"
     assert st["s3"]["access_key"] and st["s3"]["secret_key"]
+
+
+def test_the_running_server_reads_the_declared_settings(settings: Any) -> None:
+    # GIVEN the session's throwaway stack (started with up(fast=True))
+    # WHEN the server is asked where its settings come from
+    rows = {
+        name: (value, source or "")
+        for name, value, source in query(
+            settings,
+            "select name, setting, sourcefile from pg_settings"
+            " where name in ('max_wal_size', 'wal_compression', 'jit', 'fsync')",
+        )
+    }
+    # THEN TUNING reached it through sitepass.conf, and the throwaway cluster skips fsync
+    assert rows["max_wal_size"][0] == "4096"
+    assert rows["max_wal_size"][1].endswith("/sitepass.conf")
+    assert rows["wal_compression"][0] == "lz4"
+    assert rows["jit"][0] == "off"
+    assert rows["fsync"][0] == "off"
+    assert rows["fsync"][1].endswith("/sitepass-throwaway.conf")
