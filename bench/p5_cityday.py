@@ -19,7 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,24 @@ def _faces_seconds(settings: Settings, day: date) -> float:
     return float(row[0]) if row and row[0] is not None else 0.0
 
 
+def _task_seconds(settings: Settings, since: datetime) -> dict[str, float]:
+    """Seconds of each task (``dag.task``) started at or after ``since``, and each DAG's
+    span from its first task's start to its last task's end (``dag``; a ``dags test`` run
+    records its logical date as its start): where the second day's time went."""
+    dsn = settings.airflow_dsn.replace("postgresql+psycopg2://", "postgresql://")
+    with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
+        cur.execute(
+            """select dag_id || '.' || task_id, sum(extract(epoch from end_date - start_date))
+                 from task_instance where start_date >= %(since)s group by 1
+               union all
+               select dag_id, extract(epoch from max(end_date) - min(start_date))
+                 from task_instance where start_date >= %(since)s group by 1
+               order by 2 desc""",
+            {"since": since},
+        )
+        return {name: round(float(sec), 1) for name, sec in cur.fetchall() if sec is not None}
+
+
 def p5(home: Path, size: str = "large") -> dict[str, Any]:
     """The P5 row (one repetition on a stack under ``home``, removed afterwards)."""
     shutil.rmtree(home, ignore_errors=True)
@@ -101,8 +119,10 @@ def p5(home: Path, size: str = "large") -> dict[str, Any]:
         log.info("P5: first day %s (not timed)", D0)
         first = _timed(_sitepass("run", "--start", D0.isoformat(), "--end", D0.isoformat()), env)
         log.info("P5: second day %s (timed)", D1)
+        since = datetime.now(UTC)  # which task instances are the second day's
         second = _timed(_sitepass("run", "--start", D1.isoformat(), "--end", D1.isoformat()), env)
         faces = _faces_seconds(settings, D1)
+        stages = _task_seconds(settings, since)
     finally:
         down(home)
         shutil.rmtree(home, ignore_errors=True)
@@ -127,4 +147,5 @@ def p5(home: Path, size: str = "large") -> dict[str, Any]:
         "faces_seconds": round(faces, 1),
         "first_day_seconds": round(first["seconds"], 1),
         "first_day_rss_mb": round(first["maxrss_kib"] / 1024),
+        "stage_seconds": stages,
     }
