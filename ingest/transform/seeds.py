@@ -98,8 +98,19 @@ def load_changed_seeds(settings: Settings, as_of: date | None = None) -> SeedLoa
     log.info("seeds: loading %d changed or missing: %s", len(stale), ", ".join(names))
     select = ["--select", *(f"resource_type:seed,{n}" for n in names)]
     with tempfile.TemporaryDirectory(prefix="sitepass-seeds-") as target:
-        # its own target path: the project's target/ holds the manifest the DAG runs from
-        args = ["build", *select, "--exclude", NOT_IN_PRODUCTION, "--target-path", target]
+        # its own target path: the project's target/ holds the manifest the DAG runs from;
+        # --full-refresh recreates the table, so a CSV that gained a column loads too
+        # (dbt would truncate and insert into the old columns); the models that read a
+        # seed are tables, rebuilt by the `build` task that follows
+        args = [
+            "build",
+            *select,
+            "--full-refresh",
+            "--exclude",
+            NOT_IN_PRODUCTION,
+            "--target-path",
+            target,
+        ]
         run_dbt(settings, args, as_of=as_of)
     record(settings.warehouse_dsn, stale)
     return SeedLoad(tuple(names), len(seeds) - len(stale))

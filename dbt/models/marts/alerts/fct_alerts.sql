@@ -53,6 +53,12 @@ warnings as (
 
 ),
 
+arrears as (
+
+    select * from {{ ref('fct_wage_arrears') }}
+
+),
+
 projects as (
 
     select * from {{ ref('int_registry__projects_latest') }}
@@ -295,6 +301,27 @@ wage_warnings as (
 
 ),
 
+wage_flags as (
+
+    -- one alert per worker flag of a worker-month (fct_wage_arrears.worker_flags)
+    select
+        flag.code as rule,
+        arrears.project_code,
+        arrears.employee_no,
+        arrears.worker_key,
+        arrears.pay_month as period_key,
+        to_date(arrears.pay_month || '-01', 'YYYY-MM-DD') as first_seen,
+        least(
+            (to_date(arrears.pay_month || '-01', 'YYYY-MM-DD') + interval '1 month')::date - 1,
+            {{ as_of() }} - 1
+        ) as last_seen,
+        1 as occurrences
+
+    from arrears
+    cross join lateral unnest(arrears.worker_flags) as flag (code)
+
+),
+
 proxy_punch as (
 
     select
@@ -332,6 +359,8 @@ unioned as (
     select * from identity_fraud
     union all
     select * from wage_warnings
+    union all
+    select * from wage_flags
     union all
     select * from proxy_punch
 

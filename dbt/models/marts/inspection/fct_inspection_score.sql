@@ -202,10 +202,15 @@ scored as (
         on
             project_months.project_code = unknown_punches.project_code
             and project_months.month = unknown_punches.month
+    -- the wage dimension of month M: the warning of pay month M - 1, due during M (the
+    -- one the report's 欠薪预警 section shows); M's own wages are not due yet
     left join warnings
         on
             project_months.project_code = warnings.project_code
-            and project_months.month = warnings.pay_month
+            and to_char(
+                to_date(project_months.month || '-01', 'YYYY-MM-DD') - interval '1 month',
+                'YYYY-MM'
+            ) = warnings.pay_month
     left join rectification
         on
             project_months.project_code = rectification.project_code

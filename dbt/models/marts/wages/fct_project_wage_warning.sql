@@ -1,6 +1,8 @@
 -- Project wage warning (欠薪预警) per project and pay month with attendance, as of as_of:
 -- pending before the due date; otherwise every rule that fires adds its code to reasons
--- and the level is the worst (red > yellow > green). Codes and levels: rule_wage_warning_reason.
+-- (a worker flag of fct_wage_arrears fires when any worker-month of the project-month has
+-- it) and the level is the worst (red > yellow > green). Data gaps (min_wage_unknown) are
+-- listed apart and never change the level. Codes and levels: rule_wage_warning_reason.
 with
 
 arrears as (
@@ -18,12 +20,6 @@ lines as (
 projects as (
 
     select * from {{ ref('int_registry__projects_latest') }}
-
-),
-
-min_wages as (
-
-    select * from {{ ref('rule_min_wage') }}
 
 ),
 
@@ -46,11 +42,27 @@ project_months as (
         count(*) filter (where status = 'unpaid')::integer as unpaid_workers,
         sum(paid_amount) filter (where pay_line_count > 0) as paid_total,
         avg(present_days) filter (where pay_line_count > 0) as avg_paid_present_days,
-        coalesce(sum(arrears_amount), 0) as arrears_total
+        coalesce(sum(arrears_amount), 0) as arrears_total,
+        count(*) filter (where cardinality(worker_flags) > 0)::integer as flagged_workers,
+        max(monthly_min_wage) as monthly_min_wage
 
     from arrears
     group by project_code, pay_month
     having count(*) filter (where present_days > 0) > 0
+
+),
+
+month_flags as (
+
+    -- every worker flag of the project-month
+    select
+        arrears.project_code,
+        arrears.pay_month,
+        array_agg(distinct flag.code) as worker_flags
+
+    from arrears
+    cross join lateral unnest(arrears.worker_flags) as flag (code)
+    group by arrears.project_code, arrears.pay_month
 
 ),
 
@@ -72,29 +84,6 @@ project_lines as (
 
 ),
 
-local_min_wage as (
-
-    -- the longest area-code prefix, then the latest notice in force in the pay month
-    select distinct on (project_months.project_code, project_months.pay_month)
-        project_months.project_code,
-        project_months.pay_month,
-        min_wages.monthly_min_wage
-
-    from project_months
-    inner join projects
-        on project_months.project_code = projects.project_code
-    inner join min_wages
-        on
-            projects.district_code like min_wages.area_prefix || '%'
-            and min_wages.effective_from <= to_date(project_months.pay_month || '-01', 'YYYY-MM-DD')
-    order by
-        project_months.project_code asc,
-        project_months.pay_month asc,
-        length(min_wages.area_prefix) desc,
-        min_wages.effective_from desc
-
-),
-
 measured as (
 
     select
@@ -102,7 +91,7 @@ measured as (
         projects.district_code,
         coalesce(project_lines.pay_line_count, 0) as pay_line_count,
         coalesce(project_lines.wrong_account_lines, 0) as wrong_account_lines,
-        local_min_wage.monthly_min_wage,
+        coalesce(month_flags.worker_flags, '{}') as worker_flags,
         case
             when project_months.paid_headcount > 0
                 then project_months.paid_total / project_months.paid_headcount
@@ -114,10 +103,10 @@ measured as (
         on
             project_months.project_code = project_lines.project_code
             and project_months.pay_month = project_lines.pay_month
-    left join local_min_wage
+    left join month_flags
         on
-            project_months.project_code = local_min_wage.project_code
-            and project_months.pay_month = local_min_wage.pay_month
+            project_months.project_code = month_flags.project_code
+            and project_months.pay_month = month_flags.pay_month
     left join projects
         on project_months.project_code = projects.project_code
 
@@ -138,20 +127,34 @@ reasoned as (
                                 then 'unpaid_over_10pct'
                         end,
                         case when wrong_account_lines > 0 then 'wrong_account' end,
+                        case when 'below_min_wage' = any(worker_flags) then 'below_min_wage' end,
                         case
-                            when avg_paid_amount
-                                < monthly_min_wage * avg_paid_present_days
-                                / {{ var('min_wage_days_per_month') }}
-                                then 'below_min_wage'
+                            when 'paid_without_attendance' = any(worker_flags)
+                                then 'paid_without_attendance'
                         end,
+                        case when 'shared_pay_card' = any(worker_flags) then 'shared_pay_card' end,
                         case
                             when paid_headcount < attendance_headcount then 'missing_pay_lines'
                         end,
                         case when partial_workers > 0 then 'partial_payment' end,
-                        case when paid_late_workers > 0 then 'paid_late' end
+                        case when paid_late_workers > 0 then 'paid_late' end,
+                        case
+                            when 'excess_withholding' = any(worker_flags)
+                                then 'excess_withholding'
+                        end,
+                        case
+                            when 'pay_days_mismatch' = any(worker_flags) then 'pay_days_mismatch'
+                        end,
+                        case
+                            when 'pay_far_above_owed' = any(worker_flags)
+                                then 'pay_far_above_owed'
+                        end
                     ], null)
             else '{}'::text[]
-        end as reasons
+        end as reasons,
+        array_remove(array[
+            case when monthly_min_wage is null then 'min_wage_unknown' end
+        ], null) as data_gaps
 
     from measured
 
@@ -195,9 +198,13 @@ final as (
         reasoned.pay_line_count,
         reasoned.wrong_account_lines,
         round(reasoned.avg_paid_amount, 2) as avg_paid_amount,
+        round(reasoned.avg_paid_amount, 2) as avg_paid_gross,
         round(reasoned.avg_paid_present_days, 2) as avg_paid_present_days,
         reasoned.monthly_min_wage,
         round(reasoned.arrears_total, 2) as arrears_total,
+        reasoned.flagged_workers,
+        reasoned.data_gaps,
+        array_to_string(reasoned.data_gaps, ',') as data_gap_list,
         reasoned.district_code
 
     from reasoned

@@ -1,6 +1,8 @@
 -- Wage arrears (欠薪) per project, worker and pay month as of as_of.
 -- Owed = present days x contract daily wage (no contract: owed null, status no_contract).
--- Status: not_due, paid, paid_late, partial, unpaid, no_contract (docs/rules.md).
+-- Paid = gross (Σ totalPayAmount); net and the withholding beside it.
+-- Status: not_due, paid, paid_late, partial, unpaid, no_contract; worker_flags: the
+-- worker-month's payroll anomalies, whenever the data exist (docs/rules.md, Wages).
 with
 
 worker_months as (
@@ -20,6 +22,45 @@ owed as (
 
 ),
 
+flagged as (
+
+    select
+        *,
+        array_remove(array[
+            case
+                when paid_gross > 0
+                    and (paid_gross - paid_net) / paid_gross > {{ var('max_withholding_share') }}
+                    then 'excess_withholding'
+            end,
+            -- the local minimum pro rata to the days present; where the minimum excludes
+            -- the worker's social-insurance share it is compared with the net
+            case
+                when present_days > 0 and paid_gross > 0
+                    and case when excludes_social_insurance then paid_net else paid_gross end
+                    < monthly_min_wage * present_days / {{ var('min_wage_days_per_month') }}
+                    then 'below_min_wage'
+            end,
+            case
+                when paid_gross > 0 and present_days = 0 then 'paid_without_attendance'
+            end,
+            case
+                when pay_line_count > 0
+                    and abs(days_reported - present_days) > {{ var('pay_days_tolerance') }}
+                    then 'pay_days_mismatch'
+            end,
+            case
+                when owed_amount is not null
+                    and paid_gross > owed_amount * {{ var('pay_far_above_owed_ratio') }}
+                    and paid_gross > owed_amount + {{ var('pay_far_above_owed_margin_yuan') }}
+                    then 'pay_far_above_owed'
+            end,
+            case when is_shared_card then 'shared_pay_card' end
+        ], null) as worker_flags
+
+    from owed
+
+),
+
 statused as (
 
     select
@@ -34,7 +75,7 @@ statused as (
             else 'unpaid'
         end as status
 
-    from owed
+    from flagged
 
 ),
 
@@ -50,6 +91,10 @@ final as (
         daily_wage,
         round(owed_amount, 2) as owed_amount,
         round(paid_amount, 2) as paid_amount,
+        round(paid_gross, 2) as paid_gross,
+        round(paid_net, 2) as paid_net,
+        round(paid_gross - paid_net, 2) as withheld,
+        days_reported,
         round(
             case
                 when owed_amount is null then null
@@ -71,6 +116,9 @@ final as (
         is_all_from_wage_account as paid_via_wage_account,
         pay_line_count,
         last_paid_date,
+        worker_flags,
+        array_to_string(worker_flags, ',') as worker_flag_list,
+        monthly_min_wage,
         district_code
 
     from statused
