@@ -102,11 +102,19 @@ def load(settings: Settings, city: str, month: str) -> ReportData:
             cur,
             """
             select w.project_code, d.project_name, d.district_code, w.level,
-                   w.reason_list as reasons, w.arrears_total,
+                   (select string_agg(coalesce(r.name_zh || ' ' || u.code, u.code), '、'
+                                      order by u.ord)
+                      from unnest(w.reasons) with ordinality as u (code, ord)
+                      left join ref.rule_wage_warning_reason r on r.code = u.code) as reasons,
+                   (select string_agg(coalesce(g.name_zh || ' ' || u.code, u.code), '、'
+                                      order by u.ord)
+                      from unnest(w.data_gaps) with ordinality as u (code, ord)
+                      left join ref.rule_wage_data_gap g on g.code = u.code) as data_gaps,
+                   w.flagged_workers, w.arrears_total,
                    w.attendance_headcount, w.paid_headcount, w.due_date
               from marts.fct_project_wage_warning w join marts.dim_project d using (project_code)
              where d.city_code = %(city)s and w.pay_month::text like %(pay_month)s || '%%'
-               and w.level in ('red', 'yellow')
+               and (w.level in ('red', 'yellow') or cardinality(w.data_gaps) > 0)
              order by case w.level when 'red' then 0 else 1 end, w.arrears_total desc nulls last,
                       w.project_code""",
             p,
@@ -391,12 +399,14 @@ def render(data: ReportData) -> str:
                 ("district_code", "区县"),
                 ("level", "等级"),
                 ("reasons", "原因"),
+                ("data_gaps", "数据缺口(不影响等级)"),
+                ("flagged_workers", "异常工人月数"),
                 ("arrears_total", "欠薪金额"),
                 ("attendance_headcount", "出勤人数"),
                 ("paid_headcount", "发薪人数"),
                 ("due_date", "应发日期"),
             ],
-            empty="本月无红色或黄色预警",
+            empty="本月无红色或黄色预警, 无数据缺口",
         ),
         "<h2>三、考核评分 Inspection scores (考核评分)</h2>",
         '<div class="row">'

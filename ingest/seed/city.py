@@ -16,6 +16,7 @@ every complete month paid around the project's pay day; inspections with finding
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import random
@@ -58,7 +59,14 @@ CASE_NAMES = (
     "showcase",
     "multi_site_a",
     "multi_site_b",
+    "wage_anomalies",
 )
+#: Withholding (代扣代缴: the worker's social insurance, housing fund, income tax) on every
+#: seeded pay line: 8-12 % of the gross by worker, 30 % for the excess_withholding case.
+WITHHOLDING_SHARES = (0.08, 0.09, 0.10, 0.11, 0.12)
+EXCESS_WITHHOLDING_SHARE = 0.30
+#: A contract daily wage below any province's minimum pro rata (≈ 2,000 / 21.75 ≈ 92).
+BELOW_MIN_DAILY_WAGE = 60.0
 
 
 # --------------------------------------------------------------------------- spec
@@ -354,6 +362,28 @@ def _plant_cases(
     report.cases["identity_fraud_multi_site"] = {
         "projects": [a.code, b.code],
         "employee_nos": [a.workers[5].employee_no, twin.employee_no],
+    }
+    # One worker-month per worker flag of fct_wage_arrears (issue 14), all in one project
+    # and pay month; the payee without attendance is a worker of the late payer's site.
+    anomalies = by_role["wage_anomalies"]
+    ws = anomalies.workers
+    ws[5].daily_wage = BELOW_MIN_DAILY_WAGE  # paid in full, by a contract below the minimum
+    payee = by_role["late_payer"].workers[0]
+    report.cases["wage_anomalies"] = {
+        "project": anomalies.code,
+        "pay_month": pay_month,
+        "employee_nos": {
+            "excess_withholding": [ws[0].employee_no],
+            "pay_days_mismatch": [ws[1].employee_no],
+            "pay_far_above_owed": [ws[2].employee_no],
+            "shared_pay_card": [ws[3].employee_no, ws[4].employee_no],
+            "below_min_wage": [ws[5].employee_no],
+        },
+        "paid_without_attendance": {
+            "id_number": payee.id_number,
+            "bank_card": payee.bank_card,
+            "attends": by_role["late_payer"].code,
+        },
     }
 
 
@@ -752,6 +782,13 @@ def _payroll(
         if p.role == "partial_payer" and month == case_month
         else set()
     )
+    anomalies: dict[str, Any] = (
+        report.cases["wage_anomalies"] if p.role == "wage_anomalies" and month == case_month else {}
+    )
+    flagged = {flag: set(nos) for flag, nos in anomalies.get("employee_nos", {}).items()}
+    cards = {w.employee_no: w.bank_card for w in p.workers}
+    for sharer, owner in itertools.pairwise(sorted(flagged.get("shared_pay_card", ()))):
+        cards[owner] = cards[sharer]  # the second worker's wages go to the first one's card
     for team in p.teams:
         details = []
         for w in p.workers:
@@ -759,7 +796,17 @@ def _payroll(
             if w.team_sys_no != team or days == 0 or w.daily_wage is None:
                 continue
             total = round(days * w.daily_wage, 2)
-            actual = round(total * 0.6, 2) if w.employee_no in partial else total
+            if w.employee_no in partial:
+                total = round(total * 0.6, 2)
+            if w.employee_no in flagged.get("pay_far_above_owed", ()):
+                total = round(2 * total + 2000, 2)
+            share = WITHHOLDING_SHARES[int(w.employee_no) % len(WITHHOLDING_SHARES)]
+            if w.employee_no in flagged.get("excess_withholding", ()):
+                share = EXCESS_WITHHOLDING_SHARE
+            actual = round(total * (1 - share), 2)
+            reported_days = days
+            if w.employee_no in flagged.get("pay_days_mismatch", ()):
+                reported_days = days - 5 if days > 5 else days + 5
             paid_on = due - timedelta(days=rng.randrange(0, 4))
             if p.role == "late_payer" and month == case_month:
                 paid_on = due + timedelta(days=6)
@@ -771,9 +818,9 @@ def _payroll(
                 {
                     "idCardType": "01",
                     "idCardNumber": w.id_number,
-                    "days": days,
+                    "days": reported_days,
                     "workHours": days * 9.5,
-                    "payRollBankCardNumber": w.bank_card,
+                    "payRollBankCardNumber": cards[w.employee_no],
                     "payRollBankCode": "105",
                     "payBankCardNumber": pay_account,
                     "payBankCode": "105",
@@ -781,6 +828,21 @@ def _payroll(
                     "actualAmount": actual,
                     "isBackPay": 0,
                     "balanceDate": paid_on.isoformat(),
+                    "thirdPayRollCode": f"BANK-TX-{tx[0]:09d}",
+                }
+            )
+        if details and (payee := anomalies.get("paid_without_attendance")) and team == p.teams[0]:
+            # paid for the month at this site, where they never came (they work elsewhere)
+            tx[0] += 1
+            details.append(
+                {
+                    **details[0],
+                    "idCardNumber": payee["id_number"],
+                    "days": 0,
+                    "workHours": 0,
+                    "payRollBankCardNumber": payee["bank_card"],
+                    "totalPayAmount": 3000.0,
+                    "actualAmount": 2700.0,
                     "thirdPayRollCode": f"BANK-TX-{tx[0]:09d}",
                 }
             )

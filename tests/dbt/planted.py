@@ -265,7 +265,66 @@ def planted_failures(q: Query, cases: dict[str, Any], as_of: date) -> list[str]:
         hits = _alert(q, "identity_fraud_face", c["project"])
         expect(bool(hits), "identity_fraud_face: no alert")
 
+    if c := cases.get("wage_anomalies"):
+        _wage_anomalies(q, c, expect)
+
+    if (c := cases.get("never_pays")) and _next_month(c["pay_month"]) < as_of.isoformat()[:7]:
+        # the score of the month after agrees with the red warning (its wages fell due then)
+        scored = q(
+            "select wage_level, wage_score, total_score from marts.fct_inspection_score "
+            "where project_code = %s and month = %s",
+            (c["project"], _next_month(c["pay_month"])),
+        )
+        expect(
+            bool(scored) and scored[0][0] == "red" and scored[0][2] <= 70,
+            f"never_pays: score of the month after {scored}, expected wage red and <= 70",
+        )
+
     return bad
+
+
+def _next_month(month: str) -> str:
+    year, mon = int(month[:4]), int(month[5:])
+    return f"{year + mon // 12}-{mon % 12 + 1:02d}"
+
+
+def _wage_anomalies(q: Query, c: dict[str, Any], expect: Callable[[bool, str], None]) -> None:
+    """Each planted worker flag on its worker-month, as a project reason and an alert."""
+    project, month = c["project"], c["pay_month"]
+    for flag, employee_nos in c["employee_nos"].items():
+        for e in employee_nos:
+            rows = q(
+                "select worker_flags from marts.fct_wage_arrears "
+                "where project_code = %s and pay_month = %s and employee_no = %s",
+                (project, month, canon(e)),
+            )
+            expect(
+                bool(rows) and flag in rows[0][0],
+                f"wage_anomalies: {flag} worker {e} has flags {rows}",
+            )
+            expect(bool(_alert(q, flag, project, e)), f"wage_anomalies: no {flag} alert for {e}")
+    payees = q(
+        "select a.worker_flags, a.present_days from marts.fct_wage_arrears a "
+        "where a.project_code = %s and a.pay_month = %s and a.employee_no is null",
+        (project, month),
+    )
+    expect(
+        any("paid_without_attendance" in f and days == 0 for f, days in payees),
+        f"wage_anomalies: payee without attendance {payees}",
+    )
+    w = _warning(q, project, month)
+    want = {
+        "below_min_wage",
+        "paid_without_attendance",
+        "shared_pay_card",
+        "excess_withholding",
+        "pay_days_mismatch",
+        "pay_far_above_owed",
+    }
+    expect(
+        w is not None and w[0] == "red" and want <= set(w[1]),
+        f"wage_anomalies: warning {w}, expected red with {sorted(want)}",
+    )
 
 
 def _days(n: int) -> Any:
