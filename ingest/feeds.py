@@ -489,6 +489,7 @@ _PAYROLL = Dataset(
         col("total_pay_amount", "numeric"),
         col("actual_amount", "numeric"),
         col("is_back_pay", "boolean"),
+        col("back_pay_month"),
         col("balance_date", "date"),
         col("third_pay_roll_code"),
         FLAGS,

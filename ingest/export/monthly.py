@@ -221,6 +221,8 @@ def export_month(settings: Settings, city: str, month: str, as_of: datetime) -> 
                     "totalPayAmount": _num(row["total_pay_amount"]),
                     "actualAmount": _num(row["actual_amount"]),
                     "isBackPay": 1 if row["is_back_pay"] else 0,
+                    # required on back-pay lines; the month worked (the line's pay month)
+                    **({"backPayMonth": row["pay_month"]} if row["is_back_pay"] else {}),
                     "balanceDate": row["balance_date"].isoformat(),
                     "thirdPayRollCode": row["third_pay_roll_code"],
                 }

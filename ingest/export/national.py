@@ -57,6 +57,8 @@ PAYROLL_ITEM_FIELDS = (
     "balanceDate",
     "thirdPayRollCode",
 )
+#: Fields a payroll line carries only in some cases: backPayMonth on back-pay lines.
+PAYROLL_ITEM_OPTIONAL = ("backPayMonth",)
 ENCRYPTED = {"idCardNumber", "payRollBankCardNumber", "payBankCardNumber"}
 
 
@@ -120,9 +122,11 @@ def request(
     return {**fields, "sign": sign(fields, creds)}
 
 
-def _require(obj: dict[str, Any], names: tuple[str, ...], where: str) -> None:
+def _require(
+    obj: dict[str, Any], names: tuple[str, ...], where: str, optional: tuple[str, ...] = ()
+) -> None:
     missing = [n for n in names if n not in obj]
-    extra = [n for n in obj if n not in names]
+    extra = [n for n in obj if n not in names and n not in optional]
     if missing or extra:
         raise ExportError(f"{where}: missing {missing}, unexpected {extra}")
 
@@ -150,9 +154,11 @@ def validate(req: dict[str, str], creds: Credentials) -> None:
             raise ExportError("Payroll.payMonth must be yyyy-MM")
         for n, item in enumerate(payload["detailList"]):
             where = f"Payroll.detailList[{n}]"
-            _require(item, PAYROLL_ITEM_FIELDS, where)
+            _require(item, PAYROLL_ITEM_FIELDS, where, PAYROLL_ITEM_OPTIONAL)
             if item["isBackPay"] not in (0, 1):
                 raise ExportError(f"{where}.isBackPay must be 0 or 1")
+            if item["isBackPay"] == 1 and item.get("backPayMonth") != payload["payMonth"]:
+                raise ExportError(f"{where}.backPayMonth must be the payMonth of a back-pay line")
             for amount in ("totalPayAmount", "actualAmount"):
                 if not isinstance(item[amount], int | float):
                     raise ExportError(f"{where}.{amount} must be a number")

@@ -5,6 +5,8 @@ One batch (national ``Payroll`` + ``PayRollDetail``) per file. Accounting unit: 
 line, and a problem in the header (bad ``payMonth``, wrong ``projectCode``…) rejects every
 line of the batch with that reason. A file that is not a JSON object, or whose
 ``detailList`` is missing or not a list, counts as one record (record_no 0) rejected.
+A line's ``backPayMonth`` (v1.1), when given, must equal ``payMonth``
+(``back_pay_month_mismatch``): a back-pay line stays under the month worked.
 Within a file, a line repeating an earlier ``thirdPayRollCode`` with identical content is
 a duplicate; with different content it is rejected (``conflicting_duplicate``).
 """
@@ -145,6 +147,13 @@ def _line(
     if total is not None and actual is not None and actual > total:
         iss.flag(R.ACTUAL_EXCEEDS_TOTAL)
     back = get_bool(line, "isBackPay", iss)
+    back_month = line.get("backPayMonth")
+    if back_month is not None and not (isinstance(back_month, str) and not back_month.strip()):
+        if not isinstance(back_month, str) or back_month.strip() != header["pay_month"]:
+            iss.reject(R.BACK_PAY_MONTH_MISMATCH)
+        back_month = back_month.strip() if isinstance(back_month, str) else None
+    else:
+        back_month = None
     balance = get_date(line, "balanceDate", iss)
     if balance is not None:
         if ctx.interval_end is not None and balance > ctx.interval_end.astimezone(SHANGHAI).date():
@@ -170,6 +179,7 @@ def _line(
         "total_pay_amount": total,
         "actual_amount": actual,
         "is_back_pay": back,
+        "back_pay_month": back_month,
         "balance_date": balance,
         "third_pay_roll_code": code,
         "flags": iss.flags,

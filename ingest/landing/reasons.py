@@ -61,6 +61,7 @@ NEGATIVE_AMOUNT = "negative_amount"
 PAY_MONTH_FORMAT = "pay_month_format"
 PAY_MONTH_MISMATCH = "pay_month_mismatch"
 ACTUAL_EXCEEDS_TOTAL = "actual_exceeds_total"
+BACK_PAY_MONTH_MISMATCH = "back_pay_month_mismatch"
 # --- duplicates and ignored records -----------------------------------------------------
 DUPLICATE = "duplicate"
 CONFLICTING_DUPLICATE = "conflicting_duplicate"
@@ -308,6 +309,13 @@ REASONS: dict[str, Reason] = {
             "flag",
             "actualAmount is greater than totalPayAmount.",
             "实发金额大于应发金额。",
+        ),
+        _R(
+            BACK_PAY_MONTH_MISMATCH,
+            "reject",
+            "backPayMonth is given but is not YYYY-MM or differs from payMonth (a back-pay line "
+            "stays under the month worked; contract v1.1).",
+            "补发所属月份 backPayMonth 格式错误或与 payMonth 不一致（补发记录归属实际工作月份）。",
         ),
         _R(
             DUPLICATE,

@@ -55,6 +55,7 @@ def test_batch() -> None:
         "total_pay_amount": Decimal("8360.00"),
         "actual_amount": Decimal("8360.00"),
         "is_back_pay": False,
+        "back_pay_month": None,
         "balance_date": date(2026, 11, 14),
         "third_pay_roll_code": "BANK-TX-000001",
         "flags": [],
@@ -121,3 +122,19 @@ def test_future_balance_date_and_paid_before_the_month() -> None:
         ["bad_date_order"],
     )
     assert result.rows[0]["is_back_pay"] is True
+
+
+def test_back_pay_month_must_be_the_month_worked() -> None:
+    # GIVEN October back-pay lines (contract v1.1): backPayMonth equal to payMonth, absent,
+    # another month, not a month, and an empty string (as some exporters send "no value")
+    result = parse("back-pay-month.json")
+    # THEN the equal, absent and empty ones load; the others are quarantined with the reason
+    assert [(r["record_no"], r["back_pay_month"]) for r in result.rows] == [
+        (1, "2026-10"),
+        (2, None),
+        (5, None),
+    ]
+    assert [(r.record_no, r.key, r.reasons) for r in result.rejects] == [
+        (3, "BP-3", ("back_pay_month_mismatch",)),
+        (4, "BP-4", ("back_pay_month_mismatch",)),
+    ]

@@ -129,3 +129,15 @@ def test_payroll_field_list() -> None:
             request(PAYROLL_METHOD, {**payload, "payMonth": "2026/10"}, CREDS, "20261115000000"),
             CREDS,
         )
+    # AND a back-pay line carries backPayMonth, the month worked (contract v1.1)
+    back = {**item, "isBackPay": 1, "thirdPayRollCode": "BANK-TX-2"}
+    with pytest.raises(ExportError, match="backPayMonth"):
+        validate(
+            request(PAYROLL_METHOD, {**payload, "detailList": [back]}, CREDS, "20261115000000"),
+            CREDS,
+        )
+    with_month = {**back, "backPayMonth": "2026-10"}
+    validate(
+        request(PAYROLL_METHOD, {**payload, "detailList": [with_month]}, CREDS, "20261115000000"),
+        CREDS,
+    )

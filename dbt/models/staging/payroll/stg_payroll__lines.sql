@@ -25,6 +25,7 @@ renamed as (
         actual_amount,
         -- The loader has typed this column integer (contract: 0/1) or boolean; both cast.
         coalesce(is_back_pay::integer = 1, false) as is_back_pay,
+        back_pay_month,
         balance_date as paid_date,
         bank_card_key,
         bank_card_masked,
