@@ -501,6 +501,37 @@ _PAYROLL = Dataset(
     scrub="payment_identity",
 )
 
+#: The wage account's monthly bank statement (contract v1.1): one row per transaction,
+#: the statement's header on every row (like a payroll batch's).
+_WAGE_ACCOUNT = Dataset(
+    "wage_account_transactions",
+    "wage_account",
+    "wage_account",
+    (
+        req("project_code"),
+        req("statement_month"),
+        col("wage_account"),
+        col("bank_code"),
+        col("opening_balance", "numeric"),
+        col("closing_balance", "numeric"),
+        req("tx_id"),
+        col("tx_date", "date"),
+        req("direction"),
+        col("amount", "numeric"),
+        pii("counterparty_name"),  # a worker's name on wage transactions
+        pii("counterparty_account"),  # a worker's own card on wage transactions
+        req("purpose"),
+        col("third_pay_roll_code"),
+        FLAGS,
+    ),
+    ("project_code", "statement_month", "tx_id"),
+    "Wage-account statement transactions (农民工工资专用账户流水), one per txId; a "
+    "corrected or month-to-date statement replaces the earlier one at its key.",
+    from_key=(col("partition_month"),),
+    derived=(col("counterparty_account_key"), col("counterparty_account_masked")),
+    scrub="statement_counterparty",
+)
+
 _INSPECTIONS = (
     Dataset(
         "inspections",
@@ -631,6 +662,15 @@ REGISTRY: tuple[Feed, ...] = (
         depends_on=("registry",),
         window=Window.PAY_MONTH,
         defer_future=True,
+    ),
+    Feed(
+        "wage_account",
+        "The bank statement of a project's wage account for one month (v1.1).",
+        rf"wage_account/{_PROJECT}/month=(?P<month>\d{{4}}-\d{{2}})/(?P<file>statement\.json)",
+        "ingest.landing.wage_account:parse_wage_account",
+        (_WAGE_ACCOUNT,),
+        depends_on=("registry",),
+        window=Window.PAY_MONTH,
     ),
     Feed(
         "inspections",

@@ -42,6 +42,7 @@ INSPECTION_KIND = "code_inspection_kind"
 FINDING_SEVERITY = "code_finding_severity"
 CONTRACT_PERIOD_TYPE = "code_contract_period_type"
 BANK = "code_bank"
+STATEMENT_PURPOSE = "code_statement_purpose"
 
 Row = Mapping[str, str]
 

@@ -47,6 +47,7 @@ UNKNOWN_VERIFY_MODE = "unknown_verify_mode"
 UNKNOWN_PUNCH_STATUS = "unknown_punch_status"
 UNKNOWN_BANK_CODE = "unknown_bank_code"
 UNKNOWN_CONTRACT_PERIOD_TYPE = "unknown_contract_period_type"
+UNKNOWN_STATEMENT_PURPOSE = "unknown_statement_purpose"
 # --- references to other data -----------------------------------------------------------
 UNKNOWN_PROJECT = "unknown_project"
 UNKNOWN_EMPLOYEE = "unknown_employee"
@@ -62,6 +63,8 @@ PAY_MONTH_FORMAT = "pay_month_format"
 PAY_MONTH_MISMATCH = "pay_month_mismatch"
 ACTUAL_EXCEEDS_TOTAL = "actual_exceeds_total"
 BACK_PAY_MONTH_MISMATCH = "back_pay_month_mismatch"
+# --- wage-account statements ------------------------------------------------------------
+STATEMENT_UNBALANCED = "statement_unbalanced"
 # --- duplicates and ignored records -----------------------------------------------------
 DUPLICATE = "duplicate"
 CONFLICTING_DUPLICATE = "conflicting_duplicate"
@@ -309,6 +312,19 @@ REASONS: dict[str, Reason] = {
             "flag",
             "actualAmount is greater than totalPayAmount.",
             "实发金额大于应发金额。",
+        ),
+        _R(
+            UNKNOWN_STATEMENT_PURPOSE,
+            "reject",
+            "A statement transaction's purpose is not in code_statement_purpose.",
+            "专户流水的用途不在 code_statement_purpose 中。",
+        ),
+        _R(
+            STATEMENT_UNBALANCED,
+            "reject",
+            "openingBalance + Σ in − Σ out ≠ closingBalance (to the cent): the whole statement "
+            "is quarantined, every transaction with this reason.",
+            "期初余额 + 收入合计 − 支出合计 ≠ 期末余额（精确到分）：整份流水隔离。",
         ),
         _R(
             BACK_PAY_MONTH_MISMATCH,

@@ -912,6 +912,56 @@ def payroll_lines() -> Suite:
     return Suite(ds.name, tuple(checks), volume=None)
 
 
+def wage_account_transactions() -> Suite:
+    ds = _dataset("wage_account_transactions")
+    run_day = _RUN_DAY.format(t="")
+    window = (
+        "select project_code, statement_month, tx_id, partition_month, tx_date from {batch} "
+        "where partition_month is distinct from statement_month "
+        "or to_char(tx_date, 'YYYY-MM') is distinct from statement_month "
+        f"or tx_date > {run_day}"
+    )
+    # the parser's balance check, again in the database, over each statement of the batch
+    # loaded whole (a statement with a quarantined transaction adds up only with it)
+    unbalanced = (
+        "select b.object_key, min(b.opening_balance) as opening_balance, "
+        "min(b.closing_balance) as closing_balance, "
+        "sum(case when b.direction = 'in' then b.amount else -b.amount end) as net "
+        "from {batch} b left join (select distinct load_id, object_key from ops.quarantine) q "
+        "on q.load_id = b.load_id and q.object_key = b.object_key "
+        "where q.object_key is null group by b.object_key "
+        "having min(b.opening_balance) + sum(case when b.direction = 'in' then b.amount "
+        "else -b.amount end) <> min(b.closing_balance)"
+    )
+    checks = [
+        *_base(ds),
+        *_not_null(["tx_date", "amount", "opening_balance", "closing_balance"]),
+        *_project_code(),
+        _regex("statement_month", MONTH_RE, why="YYYY-MM"),
+        _in_set("direction", ["in", "out"], why="a transaction comes in or goes out"),
+        _in_codes("purpose", codes.STATEMENT_PURPOSE),
+        _in_codes("bank_code", codes.BANK, WARNING),
+        _between("amount", 0, why="amounts are not negative (direction says which way)"),
+        *_hmac("counterparty_account_key"),
+        *_masked("counterparty_account_masked"),
+        _rows(
+            "window.statement_month",
+            window,
+            why="every transaction in its file's month (partition_month = statement_month), "
+            "not after the run day",
+        ),
+        _rows(
+            "balance.statement",
+            unbalanced,
+            why="opening + in - out = closing for every statement loaded whole (the "
+            "parser quarantines one that does not add up, whole)",
+        ),
+        _conflicting_resends(ds.natural_key, ("direction", "amount", "purpose")),
+        _known_project(),
+    ]
+    return Suite(ds.name, tuple(checks), volume=None)
+
+
 def inspections() -> Suite:
     ds = _dataset("inspections")
     checks = [
@@ -1016,6 +1066,7 @@ _BUILDERS: dict[str, Callable[[], Suite]] = {
     "zkteco_punches": zkteco_punches,
     "hikvision_events": hikvision_events,
     "payroll_lines": payroll_lines,
+    "wage_account_transactions": wage_account_transactions,
     "inspections": inspections,
     "inspection_findings": inspection_findings,
     "face_verifications": face_verifications,

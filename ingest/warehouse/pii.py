@@ -125,6 +125,19 @@ def _keyed(
     }
 
 
+def _statement_counterparty(
+    row: dict[str, Any], keys: PiiKeys, sink: IdentitySink
+) -> dict[str, Any]:
+    """A statement transaction: the counterparty's account (a worker's card on wage
+    transactions) becomes a key and a mask, comparable with the payroll cards' keys."""
+    account = row.get("counterparty_account")
+    return {
+        **row,
+        "counterparty_account_key": keys.bank_card_key(account),
+        "counterparty_account_masked": mask_card(account),
+    }
+
+
 def _team_leader(row: dict[str, Any], keys: PiiKeys, sink: IdentitySink) -> dict[str, Any]:
     """A team: the leader's ID number becomes ``leader_worker_key``."""
     leader = row.get("leader_id_card_number")
@@ -137,6 +150,7 @@ Scrubber = Callable[[dict[str, Any], PiiKeys, IdentitySink], dict[str, Any]]
 SCRUBBERS: dict[str, Scrubber] = {
     "worker_identity": _worker_identity,
     "payment_identity": _payment_identity,
+    "statement_counterparty": _statement_counterparty,
     "team_leader": _team_leader,
 }
 

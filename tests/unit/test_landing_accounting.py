@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from ingest.landing import hikvision, inspections, payroll, photos, registry, roster, zkteco
+from ingest.landing import (
+    hikvision,
+    inspections,
+    payroll,
+    photos,
+    registry,
+    roster,
+    wage_account,
+    zkteco,
+)
 from ingest.landing.context import SHANGHAI, ParseContext
 from ingest.landing.dispatch import parse_object
 from ingest.landing.keys import parse_key
@@ -24,6 +33,7 @@ MODULES = {
     "hikvision": hikvision,
     "payroll": payroll,
     "inspections": inspections,
+    "wage_account": wage_account,
 }
 
 
