@@ -29,6 +29,18 @@ reason_levels as (
 
 ),
 
+statements as (
+
+    select * from {{ ref('int_wages__statement_months') }}
+
+),
+
+payroll_in_statement as (
+
+    select * from {{ ref('int_wages__payroll_in_statement') }}
+
+),
+
 project_months as (
 
     select
@@ -84,6 +96,49 @@ project_lines as (
 
 ),
 
+statement_checks as (
+
+    -- the wage account's statements of M and M - 1 (M - 1 not needed before data start)
+    select
+        project_months.project_code,
+        project_months.pay_month,
+        this_month.project_code is not null as has_statement,
+        (
+            previous_month.project_code is not null
+            or to_date(project_months.pay_month || '-01', 'YYYY-MM-DD') - interval '1 month'
+            < {% if var('data_start') -%}
+                date_trunc('month', date '{{ var("data_start") }}')
+            {%- else -%}
+                (
+                    select min(to_date(arrears.pay_month || '-01', 'YYYY-MM-DD')) as first_month
+                    from arrears
+                )
+            {%- endif %}
+        ) as has_previous_statement_or_none_needed,
+        coalesce(this_month.labour_cost_inflows, 0)
+        + coalesce(previous_month.labour_cost_inflows, 0) as labour_cost_inflows,
+        coalesce(this_month.non_wage_outflows, 0) as non_wage_outflows,
+        coalesce(payroll_in_statement.lines_not_in_statement, 0) as lines_not_in_statement
+
+    from project_months
+    left join statements as this_month
+        on
+            project_months.project_code = this_month.project_code
+            and project_months.pay_month = this_month.statement_month
+    left join statements as previous_month
+        on
+            project_months.project_code = previous_month.project_code
+            and to_char(
+                to_date(project_months.pay_month || '-01', 'YYYY-MM-DD') - interval '1 month',
+                'YYYY-MM'
+            ) = previous_month.statement_month
+    left join payroll_in_statement
+        on
+            project_months.project_code = payroll_in_statement.project_code
+            and project_months.pay_month = payroll_in_statement.pay_month
+
+),
+
 measured as (
 
     select
@@ -92,6 +147,11 @@ measured as (
         coalesce(project_lines.pay_line_count, 0) as pay_line_count,
         coalesce(project_lines.wrong_account_lines, 0) as wrong_account_lines,
         coalesce(month_flags.worker_flags, '{}') as worker_flags,
+        statement_checks.has_statement,
+        statement_checks.has_previous_statement_or_none_needed,
+        statement_checks.labour_cost_inflows,
+        statement_checks.non_wage_outflows,
+        statement_checks.lines_not_in_statement,
         case
             when project_months.paid_headcount > 0
                 then project_months.paid_total / project_months.paid_headcount
@@ -107,6 +167,10 @@ measured as (
         on
             project_months.project_code = month_flags.project_code
             and project_months.pay_month = month_flags.pay_month
+    left join statement_checks
+        on
+            project_months.project_code = statement_checks.project_code
+            and project_months.pay_month = statement_checks.pay_month
     left join projects
         on project_months.project_code = projects.project_code
 
@@ -134,6 +198,10 @@ reasoned as (
                         end,
                         case when 'shared_pay_card' = any(worker_flags) then 'shared_pay_card' end,
                         case
+                            when lines_not_in_statement > 0 then 'payroll_not_in_statement'
+                        end,
+                        case when non_wage_outflows > 0 then 'non_wage_outflow' end,
+                        case
                             when paid_headcount < attendance_headcount then 'missing_pay_lines'
                         end,
                         case when partial_workers > 0 then 'partial_payment' end,
@@ -148,12 +216,20 @@ reasoned as (
                         case
                             when 'pay_far_above_owed' = any(worker_flags)
                                 then 'pay_far_above_owed'
+                        end,
+                        -- judged only on statements that exist: both needed, neither with
+                        -- labour-cost money paid in
+                        case
+                            when has_statement and has_previous_statement_or_none_needed
+                                and labour_cost_inflows = 0
+                                then 'labour_cost_missing'
                         end
                     ], null)
             else '{}'::text[]
         end as reasons,
         array_remove(array[
-            case when monthly_min_wage is null then 'min_wage_unknown' end
+            case when monthly_min_wage is null then 'min_wage_unknown' end,
+            case when not has_statement then 'statement_missing' end
         ], null) as data_gaps
 
     from measured
@@ -203,6 +279,9 @@ final as (
         reasoned.monthly_min_wage,
         round(reasoned.arrears_total, 2) as arrears_total,
         reasoned.flagged_workers,
+        reasoned.has_statement,
+        reasoned.lines_not_in_statement,
+        reasoned.non_wage_outflows,
         reasoned.data_gaps,
         array_to_string(reasoned.data_gaps, ',') as data_gap_list,
         reasoned.district_code
