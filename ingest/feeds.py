@@ -26,9 +26,10 @@ import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from ingest.landing.context import ParseContext
@@ -150,6 +151,18 @@ class Window(Enum):
 PAY_MONTH_DAYS = 100
 
 
+class Deferral(NamedTuple):
+    """Where a document's dates are (``items[*].field``) and how the ledger words a wait."""
+
+    items: str
+    field: str
+    verb: str  # "paid after <day>"
+    noun: str  # "loaded by the run of its last <noun>"
+
+    def reason(self, day: date) -> str:
+        return f"{self.verb} after {day}: loaded by the run of its last {self.noun}"
+
+
 @dataclass(frozen=True, slots=True)
 class Feed:
     name: str
@@ -161,7 +174,9 @@ class Feed:
     window: Window = Window.PARTITION
     checks_registry: bool = True  # project codes checked against the published registry
     checks_roster: bool = False  # punches checked against published rosters + device roles
-    defer_future: bool = False  # a batch paid after the run's day waits for a later run
+    # a batch dated after the run's day (a payroll line paid, a statement transaction made
+    # later) waits for the run of its last date
+    defer_future: Deferral | None = None
     case_insensitive_key: bool = False
     # "module:function" parsing a whole batch with column operations, equal to ``parser``
     # record by record (ingest.landing.batch); None: the batch is parsed object by object.
@@ -661,7 +676,7 @@ REGISTRY: tuple[Feed, ...] = (
         (_PAYROLL,),
         depends_on=("registry",),
         window=Window.PAY_MONTH,
-        defer_future=True,
+        defer_future=Deferral("detailList", "balanceDate", "paid", "payment"),
     ),
     Feed(
         "wage_account",
@@ -671,6 +686,7 @@ REGISTRY: tuple[Feed, ...] = (
         (_WAGE_ACCOUNT,),
         depends_on=("registry",),
         window=Window.PAY_MONTH,
+        defer_future=Deferral("transactions", "date", "dated", "transaction"),
     ),
     Feed(
         "inspections",

@@ -379,7 +379,7 @@ def stage_feed(
     landing = []
     deferred: list[SeenObject] = []
     for o, data in zip(objects, _download(settings, objects), strict=True):
-        if spec.defer_future and _payroll_not_yet(data, interval):
+        if spec.defer_future and _not_yet(data, interval, spec.defer_future):
             k = parse_key(o.key)
             deferred.append(
                 SeenObject(
@@ -390,7 +390,7 @@ def stage_feed(
                     feed=feed,
                     partition_date=k.partition_date,
                     partition_month=k.pay_month,
-                    reason=f"paid after {interval.day}: loaded by the run of its last payment",
+                    reason=spec.defer_future.reason(interval.day),
                 )
             )
             continue
@@ -399,19 +399,19 @@ def stage_feed(
         ledger.mark_deferred(cur, day, deferred)
         summary = stage_objects(cur, PiiKeys(settings.pii_secret), feed, day, load_id, landing)
     if deferred:
-        log.info(
-            "%s: %d payroll batches deferred (paid after %s)", load_id, len(deferred), interval.day
-        )
+        log.info("%s: %d batches deferred (dated after %s)", load_id, len(deferred), interval.day)
     return dataclasses.replace(summary, deferred=len(deferred))
 
 
-def _payroll_not_yet(data: bytes, interval: Interval) -> bool:
-    """True when some balanceDate of the batch lies after the run's interval, none further
-    than :data:`PAYROLL_DEFER_DAYS` ahead: the batch is loaded whole by the run that covers
-    its last payment. Unreadable batches are not deferred (the parser quarantines them)."""
+def _not_yet(data: bytes, interval: Interval, deferral: feeds.Deferral) -> bool:
+    """True when some ``items[*].field`` date of the batch (a payroll line's balanceDate, a
+    statement transaction's date) lies after the run's interval, none further than
+    :data:`PAYROLL_DEFER_DAYS` ahead: the batch is loaded whole by the run that covers its
+    last date. Unreadable batches are not deferred (the parser quarantines them)."""
     try:
         doc = json.loads(decode_bytes(data)[0])
-        dates = [date.fromisoformat(str(d["balanceDate"])[:10]) for d in doc["detailList"]]
+        items = doc[deferral.items]
+        dates = [date.fromisoformat(str(d[deferral.field])[:10]) for d in items]
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         return False
     if not dates:

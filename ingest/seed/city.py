@@ -770,7 +770,10 @@ def _payroll(
     report: Report,
     write: Writer,
     tx: list[int],
+    paid: list[dict[str, Any]],
 ) -> None:
+    """Write the month's payroll batches of ``p``; append the good lines to ``paid`` (what
+    the wage account's statements show)."""
     case_month = report.cases.get(p.role, {}).get("pay_month") if p.role in report.cases else None
     if p.role == "never_pays" and month == case_month:
         return
@@ -848,6 +851,7 @@ def _payroll(
             )
         if not details:
             continue
+        paid.extend(details)
         noisy = p.role == "noisy" and spec.bad_records
         if noisy and team == p.teams[0]:
             bad = dict(details[0])
@@ -878,6 +882,114 @@ def _payroll(
             broken = {**batch, "payMonth": month.replace("-", "/"), "detailList": details[:-1]}
             write(f"{base}-badmonth.json", json.dumps(broken, ensure_ascii=False).encode())
             report.planted_rejects["pay_month_format"] += len(details) - 1
+
+
+#: Opening balance of a project's wage account in the first seeded month.
+OPENING_BALANCE = 100000.0
+
+
+def _statements(
+    p: Project,
+    months: list[str],
+    paid: list[dict[str, Any]],
+    spec: CitySpec,
+    report: Report,
+    write: Writer,
+    *,
+    unbalance: bool,
+) -> None:
+    """The wage account's monthly statements of ``p`` (contract v1.1), month-to-date for the
+    month of the last seeded day: labour-cost money in on the 10th, every payroll line paid
+    from the account out as a wage on its balance date, the withheld money remitted. Planted:
+    the wage_anomalies project gets no labour-cost money in its case month and the month
+    before (paid in as "other") and a non-wage outflow in its case month; one noisy
+    project's first statement does not add up (quarantined whole)."""
+    anomalies = report.cases.get("wage_anomalies", {}) if p.role == "wage_anomalies" else {}
+    case_month = anomalies.get("pay_month")
+    no_labour = {case_month, _previous_month(case_month)} if case_month else set()
+    balance = OPENING_BALANCE
+    for month in months:
+        first = date.fromisoformat(month + "-01")
+        lines = sorted(
+            (
+                d
+                for d in paid
+                if d["balanceDate"][:7] == month and d["payBankCardNumber"] == p.wage_account
+            ),
+            key=lambda d: (d["balanceDate"], d["thirdPayRollCode"]),
+        )
+        wages = round(sum(d["actualAmount"] for d in lines), 2)
+        withheld = round(sum(d["totalPayAmount"] - d["actualAmount"] for d in lines), 2)
+        txs: list[dict[str, Any]] = [
+            {
+                "date": min(first + timedelta(days=9), spec.end).isoformat(),
+                "direction": "in",
+                "amount": round(wages + withheld + 20000.0, 2),
+                "counterpartyName": "总承包单位",
+                "counterpartyAccount": "44201500000000009999",
+                "purpose": "other" if month in no_labour else "labour_cost",
+            }
+        ]
+        txs += [
+            {
+                "date": d["balanceDate"],
+                "direction": "out",
+                "amount": d["actualAmount"],
+                "counterpartyAccount": d["payRollBankCardNumber"],
+                "purpose": "wage",
+                "thirdPayRollCode": d["thirdPayRollCode"],
+            }
+            for d in lines
+        ]
+        if withheld > 0:
+            txs.append(
+                {
+                    "date": lines[-1]["balanceDate"],
+                    "direction": "out",
+                    "amount": withheld,
+                    "purpose": "social_insurance",
+                }
+            )
+        if month == case_month:
+            txs.append(
+                {
+                    "date": min(first + timedelta(days=20), spec.end).isoformat(),
+                    "direction": "out",
+                    "amount": 5000.0,
+                    "counterpartyName": "某材料供应商",
+                    "purpose": "other",
+                }
+            )
+        txs = [t for t in txs if t["date"] <= spec.end.isoformat()]  # month-to-date
+        for n, t in enumerate(sorted(txs, key=lambda t: t["date"]), start=1):
+            t["txId"] = f"STMT-{p.code[-6:]}-{month}-{n:04d}"
+        net = sum(t["amount"] if t["direction"] == "in" else -t["amount"] for t in txs)
+        closing = round(balance + net, 2)
+        doc = {
+            "projectCode": p.code,
+            "wageAccount": p.wage_account,
+            "bankCode": "105",
+            "month": month,
+            "openingBalance": balance,
+            "closingBalance": round(closing + 1.0, 2) if unbalance else closing,
+            "transactions": txs,
+        }
+        write(
+            f"wage_account/{p.code}/month={month}/statement.json",
+            json.dumps(doc, ensure_ascii=False).encode(),
+        )
+        if unbalance:
+            report.planted_rejects["statement_unbalanced"] += max(len(txs), 1)
+            report.cases["statement_unbalanced"] = {"project": p.code, "month": month}
+            unbalance = False
+        balance = closing
+    if anomalies:
+        anomalies["statement_cases"] = ["non_wage_outflow", "labour_cost_missing"]
+
+
+def _previous_month(month: str) -> str:
+    first = date.fromisoformat(month + "-01")
+    return (first - timedelta(days=1)).strftime("%Y-%m")
 
 
 def _inspections(
@@ -1104,11 +1216,24 @@ def generate(put: Callable[[str, bytes], None], spec: CitySpec) -> dict[str, Any
             "employee_no": showcase.workers[0].employee_no,
             "work_dates": buddy_dates,
         }
+    unbalanced_planted = False
     for p in projects:
+        paid: list[dict[str, Any]] = []
         for month in months:
             _payroll(
-                p, month, present_by_month.get((p.code, month), {}), spec, rng, report, write, tx
+                p,
+                month,
+                present_by_month.get((p.code, month), {}),
+                spec,
+                rng,
+                report,
+                write,
+                tx,
+                paid,
             )
+        unbalance = p.role == "noisy" and bool(spec.bad_records) and not unbalanced_planted
+        _statements(p, months, paid, spec, report, write, unbalance=unbalance)
+        unbalanced_planted = unbalanced_planted or unbalance
     _inspections(projects, spec, rng, report, write)
     if spec.bad_records:
         # Punches filed under a project the registry does not know.

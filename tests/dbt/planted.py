@@ -61,6 +61,12 @@ def planted_failures(q: Query, cases: dict[str, Any], as_of: date) -> list[str]:
         for month, level, due in levels:
             want = "green" if due < as_of else "pending"
             expect(level == want, f"clean: {month} is {level}, expected {want}")
+        gaps = q(
+            "select pay_month, data_gaps from marts.fct_project_wage_warning "
+            "where project_code = %s and cardinality(data_gaps) > 0",
+            (c["project"],),
+        )
+        expect(not gaps, f"clean: data gaps {gaps} (its statements and minimum wage are known)")
         grades = q(
             "select month, grade, total_score from marts.fct_inspection_score "
             "where project_code = %s order by 1",
@@ -101,6 +107,11 @@ def planted_failures(q: Query, cases: dict[str, Any], as_of: date) -> list[str]:
             )
         }
         expect(False in via, f"wrong_account: paid_via_wage_account {via}")
+        expect(
+            w is not None and "payroll_not_in_statement" in w[1],
+            f"wrong_account: warning {w}, expected payroll_not_in_statement (paid from "
+            "another account, so not in the wage account's statement)",
+        )
 
     if c := cases.get("partial_payer"):
         w = _warning(q, c["project"], c["pay_month"])
@@ -268,6 +279,17 @@ def planted_failures(q: Query, cases: dict[str, Any], as_of: date) -> list[str]:
     if c := cases.get("wage_anomalies"):
         _wage_anomalies(q, c, expect)
 
+    if c := cases.get("statement_unbalanced"):
+        rows = q(
+            "select data_gaps from marts.fct_project_wage_warning "
+            "where project_code = %s and pay_month = %s",
+            (c["project"], c["month"]),
+        )
+        expect(
+            bool(rows) and "statement_missing" in rows[0][0],
+            f"statement_unbalanced: {c} gaps {rows}, expected statement_missing",
+        )
+
     if (c := cases.get("never_pays")) and _next_month(c["pay_month"]) < as_of.isoformat()[:7]:
         # the score of the month after agrees with the red warning (its wages fell due then)
         scored = q(
@@ -320,6 +342,7 @@ def _wage_anomalies(q: Query, c: dict[str, Any], expect: Callable[[bool, str], N
         "excess_withholding",
         "pay_days_mismatch",
         "pay_far_above_owed",
+        *c.get("statement_cases", ()),
     }
     expect(
         w is not None and w[0] == "red" and want <= set(w[1]),
