@@ -882,6 +882,29 @@ def _payroll(
             broken = {**batch, "payMonth": month.replace("-", "/"), "detailList": details[:-1]}
             write(f"{base}-badmonth.json", json.dumps(broken, ensure_ascii=False).encode())
             report.planted_rejects["pay_month_format"] += len(details) - 1
+            # Back pay (补发, contract v1.1): a top-up filed under the month worked, then one
+            # whose backPayMonth names another month (quarantined back_pay_month_mismatch).
+            back = []
+            for back_month in (month, _previous_month(month)):
+                tx[0] += 1
+                back.append(
+                    {
+                        **details[0],
+                        "days": 0,
+                        "workHours": 0,
+                        "totalPayAmount": 100.0,
+                        "actualAmount": 90.0,
+                        "isBackPay": 1,
+                        "backPayMonth": back_month,
+                        "thirdPayRollCode": f"BANK-TX-{tx[0]:09d}",
+                    }
+                )
+            paid.append(back[0])
+            write(
+                f"{base}-backpay.json",
+                json.dumps({**batch, "detailList": back}, ensure_ascii=False).encode(),
+            )
+            report.planted_rejects["back_pay_month_mismatch"] += 1
 
 
 #: Opening balance of a project's wage account in the first seeded month.
