@@ -364,11 +364,12 @@ def _plant_cases(
         "employee_nos": [a.workers[5].employee_no, twin.employee_no],
     }
     # One worker-month per worker flag of fct_wage_arrears (issue 14), all in one project
-    # and pay month; the payee without attendance is a worker of the late payer's site.
+    # and pay month; the payee without attendance is on the roster but never came that month.
     anomalies = by_role["wage_anomalies"]
     ws = anomalies.workers
     ws[5].daily_wage = BELOW_MIN_DAILY_WAGE  # paid in full, by a contract below the minimum
-    payee = by_role["late_payer"].workers[0]
+    payee = ws[6]
+    payee.absent_days |= {d for d in _days(spec) if d.strftime("%Y-%m") == pay_month}
     report.cases["wage_anomalies"] = {
         "project": anomalies.code,
         "pay_month": pay_month,
@@ -380,9 +381,9 @@ def _plant_cases(
             "below_min_wage": [ws[5].employee_no],
         },
         "paid_without_attendance": {
+            "employee_no": payee.employee_no,
             "id_number": payee.id_number,
             "bank_card": payee.bank_card,
-            "attends": by_role["late_payer"].code,
         },
     }
 
@@ -835,7 +836,7 @@ def _payroll(
                 }
             )
         if details and (payee := anomalies.get("paid_without_attendance")) and team == p.teams[0]:
-            # paid for the month at this site, where they never came (they work elsewhere)
+            # paid for a month in which they never came to the site
             tx[0] += 1
             details.append(
                 {

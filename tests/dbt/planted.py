@@ -334,14 +334,19 @@ def _wage_anomalies(q: Query, c: dict[str, Any], expect: Callable[[bool, str], N
                 f"wage_anomalies: {flag} worker {e} has flags {rows}",
             )
             expect(bool(_alert(q, flag, project, e)), f"wage_anomalies: no {flag} alert for {e}")
+    payee = c["paid_without_attendance"]["employee_no"]
     payees = q(
-        "select a.worker_flags, a.present_days from marts.fct_wage_arrears a "
-        "where a.project_code = %s and a.pay_month = %s and a.employee_no is null",
-        (project, month),
+        "select worker_flags, present_days from marts.fct_wage_arrears "
+        "where project_code = %s and pay_month = %s and employee_no = %s",
+        (project, month, canon(payee)),
     )
     expect(
         any("paid_without_attendance" in f and days == 0 for f, days in payees),
-        f"wage_anomalies: payee without attendance {payees}",
+        f"wage_anomalies: payee without attendance {payee}: {payees}",
+    )
+    expect(
+        bool(_alert(q, "paid_without_attendance", project, payee)),
+        f"wage_anomalies: no paid_without_attendance alert for {payee}",
     )
     w = _warning(q, project, month)
     want = {
