@@ -113,6 +113,10 @@ def get_code(
     return v
 
 
+#: Every integer the parsers emit lands in a PostgreSQL ``integer`` column.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
 def get_int(
     obj: Mapping[str, Any],
     name: str,
@@ -122,6 +126,9 @@ def get_int(
     lo: int | None = None,
     hi: int | None = None,
 ) -> int | None:
+    """An integer (JSON number or digit string) within ``lo``..``hi`` and the range of a
+    PostgreSQL ``integer``: beyond it, ``bad_value`` (it could be neither framed nor
+    copied)."""
     v = obj.get(name)
     if _blank(v):
         if required:
@@ -136,7 +143,12 @@ def get_int(
         out = int(v)
     elif isinstance(v, str) and v.strip().lstrip("-").isdigit():
         out = int(v.strip())
-    if out is None or (lo is not None and out < lo) or (hi is not None and out > hi):
+    if (
+        out is None
+        or not INT_MIN <= out <= INT_MAX
+        or (lo is not None and out < lo)
+        or (hi is not None and out > hi)
+    ):
         iss.reject(R.BAD_VALUE)
         return None
     return out

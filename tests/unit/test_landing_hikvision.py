@@ -160,3 +160,16 @@ def test_old_firmware_integer_employee_no() -> None:
     assert (r.rows[0]["employee_no_string"], r.rows[0]["employee_no"]) == ("123", "123")
     # a time without offset is Shanghai local time
     assert r.rows[0]["punch_at"] == datetime(2026, 11, 2, 7, tzinfo=SHANGHAI)
+
+
+def test_an_integer_beyond_postgres_integer_is_a_bad_value() -> None:
+    from ingest.landing._common import INT_MAX, Issues, get_int
+
+    # GIVEN a door number of 10^20 (a corrupt or hostile page) and the largest integer
+    iss = Issues()
+    # THEN the first is rejected as bad_value (it could be neither framed nor copied)
+    assert get_int({"doorNo": 10**20}, "doorNo", iss) is None
+    assert iss.reasons == ["bad_value"]
+    # AND the largest PostgreSQL integer still loads
+    ok = Issues()
+    assert get_int({"doorNo": str(INT_MAX)}, "doorNo", ok) == INT_MAX and ok.ok
