@@ -29,6 +29,7 @@ from ingest.landing.checks import (
     valid_id_number,
     valid_uscc,
 )
+from ingest.landing.context import ParseContext
 from ingest.landing.model import ParseResult, Reject
 from ingest.landing.text import decode_bytes, decode_lenient
 from ingest.schedule import SHANGHAI
@@ -450,6 +451,32 @@ class Deduper:
             self._seen[key] = content
             return "new"
         return "duplicate" if prev == content else "conflict"
+
+
+_MONTH_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
+def project_and_month(
+    doc: Mapping[str, Any], month_field: str, ctx: ParseContext, iss: Issues
+) -> tuple[str | None, str | None]:
+    """A month-partitioned document's ``projectCode`` and month (``payMonth`` of a payroll
+    batch, ``month`` of a statement), checked against the object key and the registry."""
+    project = get_text(doc, "projectCode", iss, required=True)
+    if project is not None:
+        project = normalize_code(project)
+        if ctx.project_code is not None and project != ctx.project_code:
+            iss.reject(R.PROJECT_MISMATCH)
+        known_project_check(project, ctx.known_projects, iss)
+    month = doc.get(month_field)
+    if month is None or (isinstance(month, str) and not month.strip()):
+        iss.reject(R.MISSING_REQUIRED_FIELD)
+        return project, None
+    if not isinstance(month, str) or not _MONTH_RE.fullmatch(month.strip()):
+        iss.reject(R.PAY_MONTH_FORMAT)
+        return project, None
+    if ctx.pay_month is not None and month.strip() != ctx.pay_month:
+        iss.reject(R.PAY_MONTH_MISMATCH)
+    return project, month.strip()
 
 
 def known_project_check(

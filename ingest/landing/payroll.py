@@ -14,7 +14,6 @@ a duplicate; with different content it is rejected (``conflicting_duplicate``).
 from __future__ import annotations
 
 import calendar
-import re
 from datetime import date
 from typing import Any
 
@@ -34,18 +33,16 @@ from ingest.landing._common import (
     get_int,
     get_text,
     get_uscc,
-    known_project_check,
     loads,
+    project_and_month,
     whole_file_reject,
 )
-from ingest.landing.checks import normalize_code
 from ingest.landing.context import ParseContext
 from ingest.landing.model import ParseResult, Reject
 from ingest.schedule import SHANGHAI
 
 #: What the parser emits per row, declared in the feed registry.
 COLUMNS = feeds.parser_columns("payroll")
-_MONTH_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
 
 def parse_payroll(data: bytes, ctx: ParseContext) -> ParseResult:
@@ -97,25 +94,10 @@ def parse_payroll(data: bytes, ctx: ParseContext) -> ParseResult:
 
 
 def _header(doc: dict[str, Any], ctx: ParseContext, iss: Issues) -> dict[str, Any]:
-    project = get_text(doc, "projectCode", iss, required=True)
-    if project is not None:
-        project = normalize_code(project)
-        if ctx.project_code is not None and project != ctx.project_code:
-            iss.reject(R.PROJECT_MISMATCH)
-        known_project_check(project, ctx.known_projects, iss)
-    month = doc.get("payMonth")
-    pay_month: str | None = None
-    if month is None or (isinstance(month, str) and not month.strip()):
-        iss.reject(R.MISSING_REQUIRED_FIELD)
-    elif not isinstance(month, str) or not _MONTH_RE.fullmatch(month.strip()):
-        iss.reject(R.PAY_MONTH_FORMAT)
-    else:
-        pay_month = month.strip()
-        if ctx.pay_month is not None and pay_month != ctx.pay_month:
-            iss.reject(R.PAY_MONTH_MISMATCH)
+    project, month = project_and_month(doc, "payMonth", ctx, iss)
     return {
         "project_code": project,
-        "pay_month": pay_month,
+        "pay_month": month,
         "corp_code": get_uscc(doc, "corpCode", iss, as_flag=True),
         "team_sys_no": get_int(doc, "teamSysNo", iss),
     }

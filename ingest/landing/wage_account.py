@@ -19,7 +19,6 @@ counts as one record rejected.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -36,18 +35,16 @@ from ingest.landing._common import (
     get_date,
     get_decimal,
     get_text,
-    known_project_check,
     loads,
+    project_and_month,
     whole_file_reject,
 )
-from ingest.landing.checks import normalize_code
 from ingest.landing.context import ParseContext
 from ingest.landing.model import ParseResult, Reject
 from ingest.schedule import SHANGHAI
 
 #: What the parser emits per row, declared in the feed registry.
 COLUMNS = feeds.parser_columns("wage_account")
-_MONTH_RE = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 DIRECTIONS = ("in", "out")
 
 
@@ -118,25 +115,10 @@ def parse_wage_account(data: bytes, ctx: ParseContext) -> ParseResult:
 
 
 def _header(doc: dict[str, Any], ctx: ParseContext, iss: Issues) -> dict[str, Any]:
-    project = get_text(doc, "projectCode", iss, required=True)
-    if project is not None:
-        project = normalize_code(project)
-        if ctx.project_code is not None and project != ctx.project_code:
-            iss.reject(R.PROJECT_MISMATCH)
-        known_project_check(project, ctx.known_projects, iss)
-    month = doc.get("month")
-    statement_month: str | None = None
-    if month is None or (isinstance(month, str) and not month.strip()):
-        iss.reject(R.MISSING_REQUIRED_FIELD)
-    elif not isinstance(month, str) or not _MONTH_RE.fullmatch(month.strip()):
-        iss.reject(R.PAY_MONTH_FORMAT)
-    else:
-        statement_month = month.strip()
-        if ctx.pay_month is not None and statement_month != ctx.pay_month:
-            iss.reject(R.PAY_MONTH_MISMATCH)
+    project, month = project_and_month(doc, "month", ctx, iss)
     return {
         "project_code": project,
-        "statement_month": statement_month,
+        "statement_month": month,
         "wage_account": get_text(doc, "wageAccount", iss),
         "bank_code": get_code(doc, "bankCode", iss, codes.BANK, R.UNKNOWN_BANK_CODE, as_flag=True),
         "opening_balance": get_decimal(doc, "openingBalance", iss, required=True),
